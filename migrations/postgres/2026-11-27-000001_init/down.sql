@@ -1,0 +1,11 @@
+DROP FUNCTION IF EXISTS events_append_only() CASCADE;
+DROP TABLE events;
+DROP TABLE adoptions;
+DROP TABLE attachments;
+DROP TABLE idea_coauthors;
+DROP TABLE ideas;
+DROP TABLE contest_categories;
+DROP TABLE contests;
+DROP TABLE categories;
+DROP TABLE users;
+DROP TABLE units;

@@ -1,0 +1,171 @@
+//! Settings from the environment, read and validated once at start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::db::Target;
+
+/// Everything the server is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Which database (`DATABASE_URL`; default `<data dir>/sangtao.db`).
+    pub database: Target,
+    /// Address to listen on (`SANGTAO_BIND`, default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// Folder for the SQLite file, mail and uploads (`SANGTAO_DATA_DIR`, default `./data`).
+    pub data_dir: PathBuf,
+    /// Public address of the portal, used in links and emails (`SANGTAO_BASE_URL`, default `http://<bind>`).
+    pub base_url: String,
+    /// HTTP worker threads (`SANGTAO_WORKERS`, default: one per core).
+    pub workers: usize,
+    /// Database connections (`SANGTAO_DB_POOL`, default 8).
+    pub db_pool_size: u32,
+    /// How long an anonymous page may be served from memory before it is rendered again even if this process saw no
+    /// write (`SANGTAO_PAGE_CACHE_MS`, default 1000; 0 turns the cache off). Bounds staleness when another instance
+    /// writes to the same database.
+    pub page_cache_ttl: Duration,
+    /// `text` (default) or `json` log lines (`SANGTAO_LOG_FORMAT`).
+    pub log_json: bool,
+}
+
+/// A setting that could not be used, with the variable's name.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable.
+    pub var: &'static str,
+    /// What is wrong, and what is expected.
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get` (the environment, or a map in tests). Empty values count as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let data_dir = PathBuf::from(get("SANGTAO_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database = match get("DATABASE_URL") {
+            Some(url) => Target::parse(&url),
+            None => Target::Sqlite(data_dir.join("sangtao.db")),
+        };
+        let bind_text = get("SANGTAO_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind: SocketAddr = bind_text.parse().map_err(|_| ConfigError {
+            var: "SANGTAO_BIND",
+            problem: format!("'{bind_text}' is not an address:port such as 127.0.0.1:8080"),
+        })?;
+        let base_url = get("SANGTAO_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError {
+                var: "SANGTAO_BASE_URL",
+                problem: format!("'{base_url}' must start with http:// or https://"),
+            });
+        }
+        let base_url = base_url.trim_end_matches('/').to_string();
+        let number =
+            |var: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+                match get(var) {
+                    None => Ok(default),
+                    Some(v) => v
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| (min..=max).contains(n))
+                        .ok_or(ConfigError {
+                            var,
+                            problem: format!("'{v}' is not a whole number from {min} to {max}"),
+                        }),
+                }
+            };
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2) as u64;
+        let workers = number("SANGTAO_WORKERS", cores, 1, 256)? as usize;
+        let db_pool_size = number("SANGTAO_DB_POOL", 8, 1, 256)? as u32;
+        let page_cache_ttl =
+            Duration::from_millis(number("SANGTAO_PAGE_CACHE_MS", 1000, 0, 3_600_000)?);
+        let log_json = match get("SANGTAO_LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => {
+                return Err(ConfigError {
+                    var: "SANGTAO_LOG_FORMAT",
+                    problem: format!("'{other}' is neither 'text' nor 'json'"),
+                });
+            }
+        };
+        Ok(Config {
+            database,
+            bind,
+            data_dir,
+            base_url,
+            workers,
+            db_pool_size,
+            page_cache_ttl,
+            log_json,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = with(&[]).unwrap();
+        assert_eq!(
+            c.database,
+            Target::Sqlite(PathBuf::from("./data/sangtao.db"))
+        );
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn engine_from_url() {
+        let c = with(&[("DATABASE_URL", "postgres://u:p@h/db")]).unwrap();
+        assert_eq!(c.database.engine(), "postgres");
+        assert_eq!(c.database.display(), "postgres://u:***@h/db");
+        let c = with(&[("DATABASE_URL", "sqlite:///tmp/x.db")]).unwrap();
+        assert_eq!(c.database, Target::Sqlite(PathBuf::from("/tmp/x.db")));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        assert_eq!(
+            with(&[("SANGTAO_BIND", "localhost")]).unwrap_err().var,
+            "SANGTAO_BIND"
+        );
+        assert_eq!(
+            with(&[("SANGTAO_WORKERS", "0")]).unwrap_err().var,
+            "SANGTAO_WORKERS"
+        );
+        assert_eq!(
+            with(&[("SANGTAO_BASE_URL", "example.org")])
+                .unwrap_err()
+                .var,
+            "SANGTAO_BASE_URL"
+        );
+        assert_eq!(
+            with(&[("SANGTAO_LOG_FORMAT", "xml")]).unwrap_err().var,
+            "SANGTAO_LOG_FORMAT"
+        );
+    }
+}

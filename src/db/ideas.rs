@@ -1,0 +1,325 @@
+//! Reading and writing ideas.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{
+    adoptions, attachments, categories, contests, idea_coauthors, ideas, units, users,
+};
+use crate::domain::listing::Cursor;
+
+/// An idea as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ideas)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct Idea {
+    /// UUID.
+    pub id: String,
+    /// Contest.
+    pub contest_id: String,
+    /// Category.
+    pub category_id: String,
+    /// Unit the idea belongs to.
+    pub unit_id: String,
+    /// Main author.
+    pub author_id: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Thực trạng.
+    pub situation: String,
+    /// Giải pháp.
+    pub solution: String,
+    /// Hiệu quả dự kiến.
+    pub impact: String,
+    /// Resources or cost.
+    pub resources: String,
+    /// Where it applies.
+    pub applies_where: String,
+    /// Status code (see `domain::status`).
+    pub status: String,
+    /// Derived public visibility.
+    pub is_public: bool,
+    /// Edit version.
+    pub version: i32,
+    /// Created.
+    pub created_at: NaiveDateTime,
+    /// Last changed.
+    pub updated_at: NaiveDateTime,
+    /// Last submitted.
+    pub submitted_at: Option<NaiveDateTime>,
+    /// Public sort key.
+    pub listed_at: Option<NaiveDateTime>,
+}
+
+/// One row of a public list, with the names it shows.
+#[derive(Debug, Clone, Queryable)]
+pub struct ListRow {
+    /// UUID.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Status code.
+    pub status: String,
+    /// Listing time (never NULL for public ideas).
+    pub listed_at: Option<NaiveDateTime>,
+    /// Category slug.
+    pub category_slug: String,
+    /// Category name in Vietnamese.
+    pub category_name_vi: String,
+    /// Category name in English.
+    pub category_name_en: String,
+    /// Unit slug.
+    pub unit_slug: String,
+    /// Unit name.
+    pub unit_name: String,
+    /// Contest slug.
+    pub contest_slug: String,
+    /// Contest title.
+    pub contest_title: String,
+}
+
+/// Filters of a public list, resolved to ids.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Contest id.
+    pub contest_id: Option<String>,
+    /// Category id.
+    pub category_id: Option<String>,
+    /// Unit ids (a unit and its subtree).
+    pub unit_ids: Option<Vec<String>>,
+    /// Status code.
+    pub status: Option<&'static str>,
+}
+
+/// One page of public ideas, newest first, starting after `cursor`; returns up to `limit + 1` rows so the caller
+/// knows whether there is a next page. A keyset scan on `(listed_at, id)`: page 45,000 costs what page 1 costs.
+pub fn list_public(
+    conn: &mut DbConn,
+    filter: &ListFilter,
+    cursor: Option<&Cursor>,
+    limit: u32,
+) -> QueryResult<Vec<ListRow>> {
+    let mut q = ideas::table
+        .inner_join(categories::table)
+        .inner_join(units::table)
+        .inner_join(contests::table)
+        .filter(ideas::is_public.eq(true))
+        .select((
+            ideas::id,
+            ideas::title,
+            ideas::summary,
+            ideas::status,
+            ideas::listed_at,
+            categories::slug,
+            categories::name_vi,
+            categories::name_en,
+            units::slug,
+            units::name,
+            contests::slug,
+            contests::title,
+        ))
+        .into_boxed();
+    if let Some(c) = &filter.contest_id {
+        q = q.filter(ideas::contest_id.eq(c.clone()));
+    }
+    if let Some(c) = &filter.category_id {
+        q = q.filter(ideas::category_id.eq(c.clone()));
+    }
+    if let Some(u) = &filter.unit_ids {
+        q = match u.as_slice() {
+            [one] => q.filter(ideas::unit_id.eq(one.clone())),
+            many => q.filter(ideas::unit_id.eq_any(many.to_vec())),
+        };
+    }
+    if let Some(s) = filter.status {
+        q = q.filter(ideas::status.eq(s));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(
+            ideas::listed_at.lt(c.listed_at).or(ideas::listed_at
+                .eq(c.listed_at)
+                .and(ideas::id.lt(c.id.clone()))),
+        );
+    }
+    q.order((ideas::listed_at.desc(), ideas::id.desc()))
+        .limit(i64::from(limit) + 1)
+        .load(conn)
+}
+
+/// An idea with everything its public page shows.
+#[derive(Debug, Clone)]
+pub struct IdeaDetail {
+    /// The idea.
+    pub idea: Idea,
+    /// Category.
+    pub category: super::catalog::Category,
+    /// Unit.
+    pub unit: super::catalog::Unit,
+    /// Contest.
+    pub contest: super::catalog::Contest,
+    /// Author and co-authors' display names, author first.
+    pub author_names: Vec<String>,
+    /// Adoption, if the idea is being applied.
+    pub adoption: Option<AdoptionView>,
+    /// Number of attachments.
+    pub attachment_count: i64,
+}
+
+/// How an adopted idea is being applied.
+#[derive(Debug, Clone, Queryable)]
+pub struct AdoptionView {
+    /// The unit responsible.
+    pub responsible_unit: String,
+    /// The plan.
+    pub plan: String,
+    /// Progress, 0–100.
+    pub progress: i32,
+    /// Latest update text.
+    pub latest_update: Option<String>,
+    /// When application started.
+    pub started_at: NaiveDateTime,
+    /// Last update.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A public idea by id; `None` when it does not exist or is not public.
+pub fn public_detail(conn: &mut DbConn, id: &str) -> QueryResult<Option<IdeaDetail>> {
+    use super::catalog::{Category, Contest, Unit};
+    let found = ideas::table
+        .inner_join(categories::table)
+        .inner_join(units::table)
+        .inner_join(contests::table)
+        .filter(ideas::id.eq(id))
+        .filter(ideas::is_public.eq(true))
+        .select((
+            Idea::as_select(),
+            Category::as_select(),
+            Unit::as_select(),
+            Contest::as_select(),
+        ))
+        .first::<(Idea, Category, Unit, Contest)>(conn)
+        .optional()?;
+    let Some((idea, category, unit, contest)) = found else {
+        return Ok(None);
+    };
+    let mut author_names: Vec<String> = users::table
+        .find(&idea.author_id)
+        .select(users::display_name)
+        .load(conn)?;
+    let coauthors: Vec<String> = idea_coauthors::table
+        .inner_join(users::table)
+        .filter(idea_coauthors::idea_id.eq(&idea.id))
+        .order(idea_coauthors::added_at.asc())
+        .select(users::display_name)
+        .load(conn)?;
+    author_names.extend(coauthors);
+    let adoption = adoptions::table
+        .inner_join(units::table)
+        .filter(adoptions::idea_id.eq(&idea.id))
+        .select((
+            units::name,
+            adoptions::plan,
+            adoptions::progress,
+            adoptions::latest_update,
+            adoptions::started_at,
+            adoptions::updated_at,
+        ))
+        .first::<AdoptionView>(conn)
+        .optional()?;
+    let attachment_count = attachments::table
+        .filter(attachments::idea_id.eq(&idea.id))
+        .count()
+        .get_result(conn)?;
+    Ok(Some(IdeaDetail {
+        idea,
+        category,
+        unit,
+        contest,
+        author_names,
+        adoption,
+        attachment_count,
+    }))
+}
+
+/// An adopted idea for the home page's showcase.
+#[derive(Debug, Clone, Queryable)]
+pub struct AdoptedRow {
+    /// Idea id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Status code.
+    pub status: String,
+    /// Responsible unit's name.
+    pub responsible_unit: String,
+    /// Progress, 0–100.
+    pub progress: i32,
+    /// Latest update.
+    pub latest_update: Option<String>,
+}
+
+/// The most recently updated adopted ideas.
+pub fn recent_adopted(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<AdoptedRow>> {
+    adoptions::table
+        .inner_join(ideas::table)
+        .inner_join(units::table)
+        .filter(ideas::is_public.eq(true))
+        .order((adoptions::updated_at.desc(), adoptions::idea_id.asc()))
+        .limit(limit)
+        .select((
+            ideas::id,
+            ideas::title,
+            ideas::status,
+            units::name,
+            adoptions::progress,
+            adoptions::latest_update,
+        ))
+        .load(conn)
+}
+
+/// A co-author of an idea.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = idea_coauthors)]
+pub struct Coauthor {
+    /// Idea.
+    pub idea_id: String,
+    /// Co-author's account.
+    pub user_id: String,
+    /// When added.
+    pub added_at: NaiveDateTime,
+}
+
+/// How a selected idea is applied, as stored.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = adoptions)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct Adoption {
+    /// Idea.
+    pub idea_id: String,
+    /// Responsible unit.
+    pub responsible_unit_id: String,
+    /// Plan.
+    pub plan: String,
+    /// Progress, 0–100.
+    pub progress: i32,
+    /// Latest milestone update.
+    pub latest_update: Option<String>,
+    /// Started.
+    pub started_at: NaiveDateTime,
+    /// Last update.
+    pub updated_at: NaiveDateTime,
+}
+
+/// How many of a contest's ideas are public.
+pub fn count_public_in_contest(conn: &mut DbConn, contest_id: &str) -> QueryResult<i64> {
+    ideas::table
+        .filter(ideas::contest_id.eq(contest_id))
+        .filter(ideas::is_public.eq(true))
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,162 @@
+//! The one hand-kept schema, in types both engines share (see migrations/sqlite and migrations/postgres).
+
+diesel::table! {
+    units (id) {
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        slug -> Text,
+        name -> Text,
+        kind -> Text,
+        path -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        phone -> Nullable<Text>,
+        unit_id -> Nullable<Text>,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        email_verified_at -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Text,
+        slug -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    contests (id) {
+        id -> Text,
+        unit_id -> Text,
+        slug -> Text,
+        title -> Text,
+        description -> Text,
+        rules -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        max_ideas_per_member -> Integer,
+        ideas_public -> Bool,
+        blind_review -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contest_categories (contest_id, category_id) {
+        contest_id -> Text,
+        category_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    ideas (id) {
+        id -> Text,
+        contest_id -> Text,
+        category_id -> Text,
+        unit_id -> Text,
+        author_id -> Text,
+        title -> Text,
+        summary -> Text,
+        situation -> Text,
+        solution -> Text,
+        impact -> Text,
+        resources -> Text,
+        applies_where -> Text,
+        status -> Text,
+        is_public -> Bool,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        listed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idea_coauthors (idea_id, user_id) {
+        idea_id -> Text,
+        user_id -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        idea_id -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        storage_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    adoptions (idea_id) {
+        idea_id -> Text,
+        responsible_unit_id -> Text,
+        plan -> Text,
+        progress -> Integer,
+        latest_update -> Nullable<Text>,
+        started_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        idea_id -> Nullable<Text>,
+        contest_id -> Nullable<Text>,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(contests -> units (unit_id));
+diesel::joinable!(contest_categories -> contests (contest_id));
+diesel::joinable!(contest_categories -> categories (category_id));
+diesel::joinable!(ideas -> contests (contest_id));
+diesel::joinable!(ideas -> categories (category_id));
+diesel::joinable!(ideas -> units (unit_id));
+diesel::joinable!(ideas -> users (author_id));
+diesel::joinable!(idea_coauthors -> ideas (idea_id));
+diesel::joinable!(idea_coauthors -> users (user_id));
+diesel::joinable!(attachments -> ideas (idea_id));
+diesel::joinable!(adoptions -> ideas (idea_id));
+diesel::joinable!(adoptions -> units (responsible_unit_id));
+diesel::joinable!(events -> ideas (idea_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    units,
+    users,
+    categories,
+    contests,
+    contest_categories,
+    ideas,
+    idea_coauthors,
+    attachments,
+    adoptions,
+    events,
+);

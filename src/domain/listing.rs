@@ -1,0 +1,239 @@
+//! The public idea list: its filters, page size and keyset cursor, parsed once from raw query parameters.
+
+use chrono::{DateTime, NaiveDateTime};
+
+use super::status::IdeaStatus;
+
+/// Ideas on one page of `/ideas`.
+pub const PAGE_SIZE: u32 = 20;
+/// The largest `limit` the API accepts.
+pub const MAX_LIMIT: u32 = 100;
+
+/// A query parameter that could not be accepted. `code` is machine-readable and also the translation key suffix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// The parameter's name as the client sent it.
+    pub param: &'static str,
+    /// `invalid_cursor`, `invalid_limit`, `unknown_value`, `invalid_id`, `too_long`.
+    pub code: &'static str,
+}
+
+impl ParamError {
+    /// An error for `param` with `code`.
+    pub fn new(param: &'static str, code: &'static str) -> Self {
+        ParamError { param, code }
+    }
+}
+
+/// Where a page starts: just after the idea listed at `listed_at` with id `id` (newest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The previous page's last idea's listing time (UTC, microseconds).
+    pub listed_at: NaiveDateTime,
+    /// The previous page's last idea's id, breaking ties.
+    pub id: String,
+}
+
+impl Cursor {
+    /// The text form: microseconds since the epoch, a dot, the idea's UUID.
+    pub fn encode(&self) -> String {
+        format!(
+            "{}.{}",
+            self.listed_at.and_utc().timestamp_micros(),
+            self.id
+        )
+    }
+
+    /// Parses [`Cursor::encode`]'s form; anything else is `None`.
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let (micros, id) = text.split_once('.')?;
+        if micros.is_empty() || micros.len() > 19 || !micros.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let listed_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?.naive_utc();
+        let id = uuid::Uuid::parse_str(id).ok()?;
+        Some(Cursor {
+            listed_at,
+            id: id.hyphenated().to_string(),
+        })
+    }
+}
+
+/// Parses an idea id from a URL: a UUID in any of its text forms, returned in the stored (hyphenated) form.
+pub fn parse_idea_id(text: &str) -> Option<String> {
+    uuid::Uuid::parse_str(text)
+        .ok()
+        .map(|u| u.hyphenated().to_string())
+}
+
+/// The raw parameters of a list request, as strings (empty ones count as absent, as an HTML form sends them).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct RawListParams {
+    /// Contest slug.
+    pub contest: Option<String>,
+    /// Category slug.
+    pub category: Option<String>,
+    /// Unit slug (the unit and its subtree).
+    pub unit: Option<String>,
+    /// Status code.
+    pub status: Option<String>,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+    /// Page size (API only).
+    pub limit: Option<String>,
+}
+
+/// A list request after parsing; slugs are resolved against the database by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// Contest slug.
+    pub contest: Option<String>,
+    /// Category slug.
+    pub category: Option<String>,
+    /// Unit slug.
+    pub unit: Option<String>,
+    /// Status.
+    pub status: Option<IdeaStatus>,
+    /// Where the page starts.
+    pub cursor: Option<Cursor>,
+    /// How many ideas.
+    pub limit: u32,
+}
+
+fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn slug(param: &'static str, v: &Option<String>) -> Result<Option<String>, ParamError> {
+    match present(v) {
+        None => Ok(None),
+        Some(s) if s.len() > 100 => Err(ParamError::new(param, "too_long")),
+        Some(s) => Ok(Some(s.to_string())),
+    }
+}
+
+impl ListQuery {
+    /// Parses raw parameters; `allow_limit` is false for pages, which always show [`PAGE_SIZE`].
+    pub fn parse(raw: &RawListParams, allow_limit: bool) -> Result<ListQuery, ParamError> {
+        let status = match present(&raw.status) {
+            None => None,
+            Some(code) => match IdeaStatus::parse(code) {
+                Some(s) if s.can_be_public() => Some(s),
+                _ => return Err(ParamError::new("status", "unknown_value")),
+            },
+        };
+        let cursor = match present(&raw.cursor) {
+            None => None,
+            Some(c) => Some(Cursor::decode(c).ok_or(ParamError::new("cursor", "invalid_cursor"))?),
+        };
+        let limit = match (present(&raw.limit), allow_limit) {
+            (None, _) | (Some(_), false) => PAGE_SIZE,
+            (Some(l), true) => match l.parse::<u32>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => return Err(ParamError::new("limit", "invalid_limit")),
+            },
+        };
+        Ok(ListQuery {
+            contest: slug("contest", &raw.contest)?,
+            category: slug("category", &raw.category)?,
+            unit: slug("unit", &raw.unit)?,
+            status,
+            cursor,
+            limit,
+        })
+    }
+
+    /// The filters as query-string pairs (no cursor, no limit), for building links.
+    pub fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(c) = &self.contest {
+            pairs.push(("contest", c.clone()));
+        }
+        if let Some(c) = &self.category {
+            pairs.push(("category", c.clone()));
+        }
+        if let Some(u) = &self.unit {
+            pairs.push(("unit", u.clone()));
+        }
+        if let Some(s) = self.status {
+            pairs.push(("status", s.code().to_string()));
+        }
+        pairs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> RawListParams {
+        let mut r = RawListParams::default();
+        for (k, v) in pairs {
+            let v = Some(v.to_string());
+            match *k {
+                "contest" => r.contest = v,
+                "category" => r.category = v,
+                "unit" => r.unit = v,
+                "status" => r.status = v,
+                "cursor" => r.cursor = v,
+                "limit" => r.limit = v,
+                _ => {}
+            }
+        }
+        r
+    }
+
+    #[test]
+    fn cursor_round_trip() {
+        let c = Cursor {
+            listed_at: DateTime::from_timestamp_micros(1_612_345_678_901_234)
+                .map(|d| d.naive_utc())
+                .unwrap_or_default(),
+            id: "550e8400-e29b-41d4-a716-446655440000".into(),
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        for bad in [
+            "",
+            "abc",
+            "123",
+            "123.",
+            ".550e8400-e29b-41d4-a716-446655440000",
+            "-5.550e8400-e29b-41d4-a716-446655440000",
+            "99999999999999999999.550e8400-e29b-41d4-a716-446655440000",
+            "1.nope",
+        ] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits_and_statuses() {
+        assert_eq!(
+            ListQuery::parse(&raw(&[]), true).map(|q| q.limit),
+            Ok(PAGE_SIZE)
+        );
+        assert_eq!(
+            ListQuery::parse(&raw(&[("limit", "100")]), true).map(|q| q.limit),
+            Ok(100)
+        );
+        for bad in ["0", "101", "-1", "x", "1.5"] {
+            assert_eq!(
+                ListQuery::parse(&raw(&[("limit", bad)]), true),
+                Err(ParamError::new("limit", "invalid_limit"))
+            );
+        }
+        assert_eq!(
+            ListQuery::parse(&raw(&[("limit", "5000")]), false).map(|q| q.limit),
+            Ok(PAGE_SIZE)
+        );
+        assert_eq!(
+            ListQuery::parse(&raw(&[("status", "draft")]), true),
+            Err(ParamError::new("status", "unknown_value"))
+        );
+        assert_eq!(
+            ListQuery::parse(&raw(&[("status", "selected"), ("category", " ")]), true)
+                .map(|q| (q.status, q.category)),
+            Ok((Some(IdeaStatus::Selected), None))
+        );
+    }
+}

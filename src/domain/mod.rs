@@ -1,0 +1,4 @@
+//! Pure types and rules of the portal: no I/O, nothing from `db` or `web`.
+
+pub mod listing;
+pub mod status;

@@ -1,0 +1,42 @@
+//! Sáng tạo trẻ: a portal for youth innovation contests.
+//!
+//! The way of a request: `web` parses input into `domain` types, reads or writes through `db` (the only code that
+//! knows there are two engines), and renders a template or JSON. `access` holds who may see what.
+
+pub mod access;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod web;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+
+/// A server bound and ready to run, with what the caller needs to talk to it.
+pub struct Running {
+    /// The server future; await it (or spawn it) to serve.
+    pub server: Server,
+    /// The address it listens on (useful with port 0).
+    pub addr: std::net::SocketAddr,
+}
+
+/// Opens the database (migrating it), binds `listener` and builds the server; optionally seeds the demo data first.
+pub fn start(
+    config: config::Config,
+    listener: TcpListener,
+    seed_demo: bool,
+) -> anyhow::Result<Running> {
+    let pool = db::connect(&config.database, config.db_pool_size)?;
+    if seed_demo {
+        let mut conn = pool.get()?;
+        if demo::seed_if_empty(&mut conn)? {
+            tracing::info!("demo data seeded");
+        }
+    }
+    let addr = listener.local_addr()?;
+    let state = actix_web::web::Data::new(web::AppState::new(pool, config));
+    let server = web::serve(state, listener)?;
+    Ok(Running { server, addr })
+}

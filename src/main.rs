@@ -1,0 +1,123 @@
+//! The `sangtao` command line: serve the portal, migrate, seed demo or benchmark data.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sangtao::config::Config;
+
+/// Sáng tạo trẻ: the portal for youth innovation contests.
+///
+/// Settings come from the environment: DATABASE_URL (postgres://… or a SQLite path; default
+/// <SANGTAO_DATA_DIR>/sangtao.db), SANGTAO_BIND (default 127.0.0.1:8080), SANGTAO_DATA_DIR (default ./data),
+/// SANGTAO_BASE_URL, SANGTAO_WORKERS, SANGTAO_DB_POOL, SANGTAO_PAGE_CACHE_MS, SANGTAO_LOG_FORMAT, RUST_LOG.
+#[derive(Parser)]
+#[command(name = "sangtao", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default): migrates the database first.
+    Serve {
+        /// Seed the demo data (Quận 10, its wards, contests and ideas) if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Fill an empty database with the demo data and exit.
+    SeedDemo,
+    /// Fill an empty database with N generated ideas for benchmarks, and print a deep cursor and an idea id.
+    SeedBench {
+        /// How many ideas.
+        #[arg(long, default_value_t = 1_000_000)]
+        ideas: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sangtao: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_json);
+    let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(config, demo),
+        Command::Migrate => migrate(&config),
+        Command::SeedDemo => seed_demo(&config),
+        Command::SeedBench { ideas } => seed_bench(&config, ideas),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sangtao: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let engine = config.database.engine();
+    let target = config.database.display();
+    let base = config.base_url.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let running = sangtao::start(config, listener, demo)?;
+        tracing::info!(%engine, database = %target, addr = %running.addr, base_url = %base, "serving");
+        running.server.await?;
+        Ok(())
+    })
+}
+
+fn migrate(config: &Config) -> anyhow::Result<()> {
+    let n = sangtao::db::migrate_target(&config.database)?;
+    println!(
+        "{n} migration(s) applied to the {} database",
+        config.database.engine()
+    );
+    Ok(())
+}
+
+fn seed_demo(config: &Config) -> anyhow::Result<()> {
+    let pool = sangtao::db::connect(&config.database, 1)?;
+    let mut conn = pool.get()?;
+    if sangtao::demo::seed_if_empty(&mut conn)? {
+        println!("demo data seeded");
+    } else {
+        println!("the database already holds data: nothing seeded");
+    }
+    Ok(())
+}
+
+fn seed_bench(config: &Config, ideas: u64) -> anyhow::Result<()> {
+    let pool = sangtao::db::connect(&config.database, 1)?;
+    let mut conn = pool.get()?;
+    let report = sangtao::demo::seed_bench(&mut conn, ideas)?;
+    println!("ideas={}", report.ideas);
+    println!("seconds={:.1}", report.seconds);
+    println!("idea_id={}", report.idea_id);
+    println!("deep_cursor={}", report.deep_cursor);
+    Ok(())
+}

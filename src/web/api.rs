@@ -1,0 +1,439 @@
+//! The versioned JSON API (`/api/v1`) and its OpenAPI document, generated from these handlers.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::State;
+use super::error::{AppError, ErrorBody, method_not_allowed};
+use super::i18n::Lang;
+use super::pages::load_page;
+use super::view::rfc3339;
+use crate::access;
+use crate::db::{DbConn, catalog, ideas};
+use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
+use crate::domain::status::IdeaStatus;
+
+const JSON: &str = "application/json";
+
+/// A category, named in both languages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryDto {
+    /// URL name, used as the `category` filter.
+    pub slug: String,
+    /// Vietnamese name.
+    pub name_vi: String,
+    /// English name.
+    pub name_en: String,
+}
+
+/// A unit of the organisation tree.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitDto {
+    /// URL name, used as the `unit` filter.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A contest named from an idea.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContestRef {
+    /// URL name, used as the `contest` filter.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+}
+
+/// An idea in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdeaSummary {
+    /// Id (UUID).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Where the idea is in its life.
+    pub status: IdeaStatus,
+    /// Category.
+    pub category: CategoryDto,
+    /// Unit.
+    pub unit: UnitDto,
+    /// Contest.
+    pub contest: ContestRef,
+    /// When it was first submitted (RFC 3339, Vietnam time).
+    pub listed_at: Option<String>,
+}
+
+/// One page of ideas.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdeaPage {
+    /// The ideas, newest first.
+    pub items: Vec<IdeaSummary>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// How a selected idea is being applied.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdoptionDto {
+    /// Name of the responsible unit.
+    pub responsible_unit: String,
+    /// Plan.
+    pub plan: String,
+    /// Progress, 0–100.
+    pub progress: i32,
+    /// Latest update.
+    pub latest_update: Option<String>,
+    /// Started (RFC 3339).
+    pub started_at: String,
+    /// Last updated (RFC 3339).
+    pub updated_at: String,
+}
+
+/// A public idea in full.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdeaDto {
+    /// Id (UUID).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// The current situation (thực trạng).
+    pub situation: String,
+    /// The proposed solution (giải pháp).
+    pub solution: String,
+    /// Expected impact (hiệu quả dự kiến).
+    pub impact: String,
+    /// Resources or cost.
+    pub resources: String,
+    /// Where it applies.
+    pub applies_where: String,
+    /// Where the idea is in its life.
+    pub status: IdeaStatus,
+    /// Category.
+    pub category: CategoryDto,
+    /// Unit.
+    pub unit: UnitDto,
+    /// Contest.
+    pub contest: ContestRef,
+    /// Authors' names, author first; `null` while the contest's blind review hides them.
+    pub authors: Option<Vec<String>>,
+    /// When it was first submitted (RFC 3339).
+    pub listed_at: Option<String>,
+    /// Application in practice, once adopted.
+    pub adoption: Option<AdoptionDto>,
+}
+
+/// A contest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContestDto {
+    /// URL name.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Rules.
+    pub rules: String,
+    /// Organizing unit.
+    pub unit: UnitDto,
+    /// Submissions open (RFC 3339).
+    pub opens_at: String,
+    /// Submissions close (RFC 3339).
+    pub closes_at: String,
+    /// Whether submissions are open now.
+    pub is_open: bool,
+    /// Ideas one member may submit.
+    pub max_ideas_per_member: i32,
+    /// Whether ideas are public once submitted.
+    pub ideas_public: bool,
+    /// Whether review is blind.
+    pub blind_review: bool,
+    /// The contest's categories.
+    pub categories: Vec<CategoryDto>,
+}
+
+fn category_dto(c: &catalog::Category) -> CategoryDto {
+    CategoryDto {
+        slug: c.slug.clone(),
+        name_vi: c.name_vi.clone(),
+        name_en: c.name_en.clone(),
+    }
+}
+
+fn json(value: &impl Serialize) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn status_of(code: &str) -> Result<IdeaStatus, AppError> {
+    IdeaStatus::parse(code)
+        .ok_or_else(|| AppError::Internal(format!("unknown status in database: {code}")))
+}
+
+/// Public ideas, newest first, with filters and a cursor.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ideas",
+    tag = "ideas",
+    params(
+        ("contest" = Option<String>, Query, description = "Contest slug"),
+        ("category" = Option<String>, Query, description = "Category slug"),
+        ("unit" = Option<String>, Query, description = "Unit slug; includes the units below it"),
+        ("status" = Option<String>, Query, description = "Status code (a public one)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("limit" = Option<u32>, Query, description = "Ideas per page, 1–100 (default 20)", minimum = 1, maximum = 100),
+    ),
+    responses(
+        (status = 200, description = "A page of ideas", body = IdeaPage),
+        (status = 400, description = "A parameter is not acceptable; `fields` names it", body = ErrorBody),
+    )
+)]
+pub async fn list_ideas(
+    req: HttpRequest,
+    state: State,
+    raw: web::Query<RawListParams>,
+) -> Result<HttpResponse, AppError> {
+    let q = ListQuery::parse(&raw, true)?;
+    let lang = Lang::of_request(&req);
+    state
+        .cached(&req, lang, JSON, move |conn| {
+            let (rows, next_cursor) = load_page(conn, &q)?;
+            let items = rows
+                .into_iter()
+                .map(|r| {
+                    Ok(IdeaSummary {
+                        status: status_of(&r.status)?,
+                        id: r.id,
+                        title: r.title,
+                        summary: r.summary,
+                        category: CategoryDto {
+                            slug: r.category_slug,
+                            name_vi: r.category_name_vi,
+                            name_en: r.category_name_en,
+                        },
+                        unit: UnitDto {
+                            slug: r.unit_slug,
+                            name: r.unit_name,
+                        },
+                        contest: ContestRef {
+                            slug: r.contest_slug,
+                            title: r.contest_title,
+                        },
+                        listed_at: r.listed_at.map(rfc3339),
+                    })
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            json(&IdeaPage { items, next_cursor })
+        })
+        .await
+}
+
+/// One public idea.
+#[utoipa::path(
+    get,
+    path = "/api/v1/ideas/{id}",
+    tag = "ideas",
+    params(("id" = String, Path, description = "Idea id (UUID)")),
+    responses(
+        (status = 200, description = "The idea", body = IdeaDto),
+        (status = 400, description = "The id is not a UUID", body = ErrorBody),
+        (status = 404, description = "No public idea has this id", body = ErrorBody),
+    )
+)]
+pub async fn get_idea(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_idea_id(&path).ok_or(AppError::BadParam(ParamError::new("id", "invalid_id")))?;
+    let lang = Lang::of_request(&req);
+    state
+        .cached(&req, lang, JSON, move |conn| {
+            let d = ideas::public_detail(conn, &id)?.ok_or(AppError::NotFound("idea"))?;
+            let status = status_of(&d.idea.status)?;
+            let authors = access::public_author_names_visible(d.contest.blind_review, status)
+                .then_some(d.author_names);
+            json(&IdeaDto {
+                id: d.idea.id,
+                title: d.idea.title,
+                summary: d.idea.summary,
+                situation: d.idea.situation,
+                solution: d.idea.solution,
+                impact: d.idea.impact,
+                resources: d.idea.resources,
+                applies_where: d.idea.applies_where,
+                status,
+                category: category_dto(&d.category),
+                unit: UnitDto {
+                    slug: d.unit.slug,
+                    name: d.unit.name,
+                },
+                contest: ContestRef {
+                    slug: d.contest.slug,
+                    title: d.contest.title,
+                },
+                authors,
+                listed_at: d.idea.listed_at.map(rfc3339),
+                adoption: d.adoption.map(|a| AdoptionDto {
+                    responsible_unit: a.responsible_unit,
+                    plan: a.plan,
+                    progress: a.progress,
+                    latest_update: a.latest_update,
+                    started_at: rfc3339(a.started_at),
+                    updated_at: rfc3339(a.updated_at),
+                }),
+            })
+        })
+        .await
+}
+
+fn contest_dto(conn: &mut DbConn, c: catalog::Contest) -> Result<ContestDto, AppError> {
+    let unit = catalog::unit_by_id(conn, &c.unit_id)?
+        .ok_or(AppError::Internal("contest without unit".into()))?;
+    let categories = catalog::contest_categories_of(conn, &c.id)?
+        .iter()
+        .map(category_dto)
+        .collect();
+    Ok(ContestDto {
+        is_open: c.is_open_at(crate::db::now()),
+        slug: c.slug,
+        title: c.title,
+        description: c.description,
+        rules: c.rules,
+        unit: UnitDto {
+            slug: unit.slug,
+            name: unit.name,
+        },
+        opens_at: rfc3339(c.opens_at),
+        closes_at: rfc3339(c.closes_at),
+        max_ideas_per_member: c.max_ideas_per_member,
+        ideas_public: c.ideas_public,
+        blind_review: c.blind_review,
+        categories,
+    })
+}
+
+/// Every contest, latest closing first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests",
+    tag = "contests",
+    responses((status = 200, description = "Contests", body = Vec<ContestDto>))
+)]
+pub async fn list_contests(req: HttpRequest, state: State) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(&req);
+    state
+        .cached(&req, lang, JSON, |conn| {
+            let all = catalog::all_contests(conn)?
+                .into_iter()
+                .map(|c| contest_dto(conn, c))
+                .collect::<Result<Vec<_>, _>>()?;
+            json(&all)
+        })
+        .await
+}
+
+/// One contest.
+#[utoipa::path(
+    get,
+    path = "/api/v1/contests/{slug}",
+    tag = "contests",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses(
+        (status = 200, description = "The contest", body = ContestDto),
+        (status = 404, description = "No contest has this slug", body = ErrorBody),
+    )
+)]
+pub async fn get_contest(
+    req: HttpRequest,
+    state: State,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let lang = Lang::of_request(&req);
+    state
+        .cached(&req, lang, JSON, move |conn| {
+            let c = catalog::contest_by_slug(conn, &slug)?.ok_or(AppError::NotFound("contest"))?;
+            json(&contest_dto(conn, c)?)
+        })
+        .await
+}
+
+/// Every category.
+#[utoipa::path(
+    get,
+    path = "/api/v1/categories",
+    tag = "contests",
+    responses((status = 200, description = "Categories", body = Vec<CategoryDto>))
+)]
+pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpResponse, AppError> {
+    let lang = Lang::of_request(&req);
+    state
+        .cached(&req, lang, JSON, |conn| {
+            let all: Vec<CategoryDto> = catalog::all_categories(conn)?
+                .iter()
+                .map(category_dto)
+                .collect();
+            json(&all)
+        })
+        .await
+}
+
+/// The OpenAPI document of `/api/v1`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Sáng tạo trẻ API",
+        version = "1",
+        description = "Public ideas, contests and categories of the Sáng tạo trẻ portal. Errors are \
+            `{\"error\": {\"code\", \"message\", \"fields\"}}` with a stable `code`."
+    ),
+    paths(list_ideas, get_idea, list_contests, get_contest, list_categories),
+    components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto)),
+    tags((name = "ideas", description = "Public ideas"), (name = "contests", description = "Contests and categories"))
+)]
+pub struct ApiDoc;
+
+fn resource(
+    path: &str,
+    handler: impl actix_web::Handler<(HttpRequest, State), Output = Result<HttpResponse, AppError>>,
+) -> actix_web::Resource {
+    web::resource(path)
+        .route(web::get().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+/// Registers the API routes, the OpenAPI document and the docs page.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/ideas")
+            .route(web::get().to(list_ideas))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/ideas/{id}")
+            .route(web::get().to(get_idea))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(resource("/api/v1/contests", list_contests))
+    .service(
+        web::resource("/api/v1/contests/{slug}")
+            .route(web::get().to(get_contest))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(resource("/api/v1/categories", list_categories))
+    .route(
+        "/api/docs",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, "/api/docs/"))
+                .finish()
+        }),
+    )
+    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()));
+}

@@ -1,0 +1,216 @@
+//! The HTTP side: the route table, shared state, middleware, and the server.
+
+pub mod api;
+pub mod cache;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod view;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+use crate::config::Config;
+use crate::db::{DbConn, Pool};
+use cache::PageCache;
+use error::AppError;
+use i18n::Lang;
+
+/// What every handler can reach.
+pub struct AppState {
+    /// Database connections.
+    pub pool: Pool,
+    /// Settings.
+    pub config: Config,
+    /// Rendered anonymous pages.
+    pub cache: PageCache,
+}
+
+/// Shared state as handlers receive it.
+pub type State = web::Data<AppState>;
+
+impl AppState {
+    /// State over an opened pool.
+    pub fn new(pool: Pool, config: Config) -> Self {
+        let cache = PageCache::new(config.page_cache_ttl);
+        AppState {
+            pool,
+            config,
+            cache,
+        }
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool (database calls never run on the HTTP workers).
+    pub async fn with_conn<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Serves an anonymous GET from the page cache, or renders it with `render` (on the blocking pool) and keeps it.
+    pub async fn cached<F>(
+        &self,
+        req: &HttpRequest,
+        lang: Lang,
+        content_type: &'static str,
+        render: F,
+    ) -> Result<HttpResponse, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<String, AppError> + Send + 'static,
+    {
+        let key = self.cache.key(req, lang);
+        if let Some(entry) = key.as_deref().and_then(|k| self.cache.get(k)) {
+            return Ok(cache::respond(req, &entry));
+        }
+        let version = self.cache.version();
+        let body = self.with_conn(render).await?;
+        Ok(match key {
+            Some(k) => cache::respond(req, &self.cache.put(k, version, content_type, body)),
+            None => HttpResponse::Ok().content_type(content_type).body(body),
+        })
+    }
+}
+
+/// Registers every route. Pages and API share the state; errors go through `error::render_errors`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/", web::get().to(pages::home))
+        .route("/ideas", web::get().to(pages::ideas))
+        .route("/ideas/{id}", web::get().to(pages::idea))
+        .route("/contests/{slug}", web::get().to(pages::contest))
+        .configure(api::routes);
+}
+
+/// Builds the actix application for `state` (used by `serve` and by the tests).
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
+        )
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
+        )
+        .app_data(
+            web::JsonConfig::default()
+                .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
+        )
+        .configure(routes)
+        .default_service(web::to(error::not_found))
+        .wrap(from_fn(error::render_errors))
+        .wrap(from_fn(remember_lang))
+        .wrap(from_fn(request_log))
+}
+
+/// Starts the HTTP server on the configured address. It stops gracefully on SIGINT/SIGTERM, finishing requests in
+/// flight for up to ten seconds.
+pub fn serve(
+    state: web::Data<AppState>,
+    listener: std::net::TcpListener,
+) -> std::io::Result<Server> {
+    let workers = state.config.workers;
+    let server = HttpServer::new(move || app(state.clone()))
+        .workers(workers)
+        .shutdown_timeout(10)
+        .listen(listener)?
+        .run();
+    Ok(server)
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body("ok")
+}
+
+async fn readyz(state: State) -> Result<HttpResponse, AppError> {
+    let engine = state.config.database.engine();
+    state
+        .with_conn(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1").map_err(AppError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "status": "ready", "database": engine })))
+}
+
+/// Middleware: a `?lang=` choice is remembered in a cookie for a year.
+async fn remember_lang(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let chosen = i18n::query_lang(req.query_string());
+    let mut res = next.call(req).await?;
+    if let Some(lang) = chosen {
+        let cookie = Cookie::build(i18n::LANG_COOKIE, lang.code())
+            .path("/")
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .same_site(SameSite::Lax)
+            .http_only(true)
+            .finish();
+        if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
+}
+
+static REQUEST_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// Middleware: one structured log line per request, with a request id that is also sent back as `x-request-id`.
+async fn request_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = format!(
+        "{:x}-{:x}",
+        std::process::id(),
+        REQUEST_SEQ.fetch_add(1, Ordering::Relaxed)
+    );
+    let method = req.method().clone();
+    let path = req.path().to_string();
+    let mut res = next.call(req).await?;
+    let status = res.status().as_u16();
+    let micros = started.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::warn!(request_id = %id, %method, %path, status, micros, "request");
+    } else {
+        tracing::info!(request_id = %id, %method, %path, status, micros, "request");
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    Ok(res)
+}
