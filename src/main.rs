@@ -20,7 +20,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the portal (the default): migrates the database first.
+    /// Serve the portal: migrates the database first. Running `sangtao` with no command is `sangtao serve --demo`.
     Serve {
         /// Seed the demo data (Quận 10, its wards, contests and ideas) if the database is empty.
         #[arg(long)]
@@ -48,7 +48,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging(config.log_json);
-    let result = match cli.command.unwrap_or(Command::Serve { demo: false }) {
+    // With no command, serve with the demo data: `cargo run --release` alone gives a portal to look at. Deployments
+    // say `serve`, which never seeds.
+    let result = match cli.command.unwrap_or(Command::Serve { demo: true }) {
         Command::Serve { demo } => serve(config, demo),
         Command::Migrate => migrate(&config),
         Command::SeedDemo => seed_demo(&config),

@@ -1,0 +1,123 @@
+//! The command line: help, migrate, seeding, and clear configuration errors.
+
+use std::process::Command;
+
+fn sangtao(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sangtao"));
+    cmd.args(args)
+        .env_clear()
+        .env("SANGTAO_DATA_DIR", dir)
+        .env("RUST_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_explains_each_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, _) = sangtao(dir.path(), &["--help"], &[]);
+    assert!(ok);
+    for cmd in ["serve", "migrate", "seed-demo", "seed-bench"] {
+        assert!(out.contains(cmd), "{cmd} in {out}");
+    }
+    assert!(out.contains("DATABASE_URL") && out.contains("SANGTAO_BIND"));
+    let (ok, out, _) = sangtao(dir.path(), &["serve", "--help"], &[]);
+    assert!(ok && out.contains("--demo"));
+}
+
+#[test]
+fn migrate_then_seed_demo_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = sangtao(dir.path(), &["migrate"], &[]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 migration(s) applied to the sqlite database"),
+        "{out}"
+    );
+    assert!(
+        dir.path().join("sangtao.db").exists(),
+        "the default database lives in the data folder"
+    );
+    let (_, out, _) = sangtao(dir.path(), &["migrate"], &[]);
+    assert!(out.contains("0 migration(s)"), "{out}");
+    let (ok, out, _) = sangtao(dir.path(), &["seed-demo"], &[]);
+    assert!(ok && out.contains("demo data seeded"), "{out}");
+    let (ok, out, _) = sangtao(dir.path(), &["seed-demo"], &[]);
+    assert!(ok && out.contains("nothing seeded"), "{out}");
+    let (ok, _, err) = sangtao(dir.path(), &["seed-bench", "--ideas", "10"], &[]);
+    assert!(!ok && err.contains("empty database"), "{err}");
+}
+
+#[test]
+fn seed_bench_prints_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, err) = sangtao(dir.path(), &["seed-bench", "--ideas", "3000"], &[]);
+    assert!(ok, "{err}");
+    assert!(out.contains("ideas=3000"));
+    let cursor = out
+        .lines()
+        .find_map(|l| l.strip_prefix("deep_cursor="))
+        .unwrap();
+    assert!(
+        sangtao::domain::listing::Cursor::decode(cursor).is_some(),
+        "{cursor}"
+    );
+    let id = out
+        .lines()
+        .find_map(|l| l.strip_prefix("idea_id="))
+        .unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok());
+}
+
+#[test]
+fn unreachable_postgres_is_reported_and_no_sqlite_file_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sangtao"));
+    let out = cmd
+        .arg("migrate")
+        .current_dir(work.path())
+        .env_clear()
+        .env("SANGTAO_DATA_DIR", dir.path())
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/nothing")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("postgres") && err.to_lowercase().contains("connection refused"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(work.path()).unwrap().count(),
+        0,
+        "nothing created in the working folder"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing created in the data folder"
+    );
+}
+
+#[test]
+fn bad_settings_name_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, err) = sangtao(
+        dir.path(),
+        &["migrate"],
+        &[("SANGTAO_BIND", "not-an-address")],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("SANGTAO_BIND") && err.contains("not-an-address"),
+        "{err}"
+    );
+}

@@ -1,0 +1,259 @@
+//! `spawn_app`: a server per test, on its own database, with the demo data.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::mpsc;
+
+use actix_web::dev::ServerHandle;
+use diesel::prelude::*;
+use reqwest::blocking::{Client, Response};
+use sangtao::config::Config;
+use sangtao::db::{DbConn, Pool};
+use serde_json::Value;
+
+/// Which engine a test runs on.
+#[derive(Clone, Debug)]
+pub enum Engine {
+    Sqlite,
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL too when `TEST_POSTGRES_URL` is set.
+pub fn engines() -> Vec<Engine> {
+    let mut all = vec![Engine::Sqlite];
+    if let Ok(url) = std::env::var("TEST_POSTGRES_URL")
+        && !url.trim().is_empty()
+    {
+        all.push(Engine::Postgres(url));
+    }
+    all
+}
+
+/// Runs `test` against a fresh app on every engine.
+pub fn each_engine(test: impl Fn(&TestApp)) {
+    for engine in engines() {
+        let app = spawn_app(engine.clone());
+        eprintln!("running on {engine:?}");
+        test(&app);
+    }
+}
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub pool: Pool,
+    pub engine: Engine,
+    handle: ServerHandle,
+    _dir: tempfile::TempDir,
+    pg_db: Option<(String, String)>,
+}
+
+fn pg_url_with_db(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let slash = base
+        .rfind('/')
+        .filter(|i| *i > base.find("://").map(|s| s + 2).unwrap_or(0));
+    match slash {
+        Some(i) => format!("{}/{db}{query}", &base[..i]),
+        None => format!("{base}/{db}{query}"),
+    }
+}
+
+/// Starts the app on a new database (SQLite file in a temp folder, or a new PostgreSQL database) with the demo data.
+pub fn spawn_app(engine: Engine) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("SANGTAO_DATA_DIR".into(), dir.path().display().to_string());
+    env.insert("SANGTAO_BIND".into(), "127.0.0.1:0".into());
+    env.insert("SANGTAO_WORKERS".into(), "1".into());
+    env.insert("SANGTAO_DB_POOL".into(), "3".into());
+    let mut pg_db = None;
+    if let Engine::Postgres(admin_url) = &engine {
+        let name = format!("sangtao_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::establish(admin_url).expect("connect to TEST_POSTGRES_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .unwrap();
+        env.insert("DATABASE_URL".into(), pg_url_with_db(admin_url, &name));
+        pg_db = Some((admin_url.clone(), name));
+    }
+    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let target = config.database.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            match sangtao::start(config, listener, true) {
+                Ok(running) => {
+                    tx.send(Ok((running.addr, running.server.handle())))
+                        .unwrap();
+                    let _ = running.server.await;
+                }
+                Err(e) => tx.send(Err(format!("{e:#}"))).unwrap(),
+            }
+        })
+    });
+    let (addr, handle) = rx.recv().unwrap().expect("server starts");
+    let pool = sangtao::db::connect(&target, 2).unwrap();
+    let client = Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    TestApp {
+        base: format!("http://{addr}"),
+        client,
+        pool,
+        engine,
+        handle,
+        _dir: dir,
+        pg_db,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        if let Some((admin_url, name)) = &self.pg_db
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().unwrap()
+    }
+
+    /// Status and body of an HTML page.
+    pub fn html(&self, path: &str) -> (u16, String) {
+        let r = self.get(path);
+        let status = r.status().as_u16();
+        (status, r.text().unwrap())
+    }
+
+    /// Status and parsed body of a JSON response.
+    pub fn json(&self, path: &str) -> (u16, Value) {
+        let r = self.get(path);
+        let status = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert!(
+            ct.starts_with("application/json"),
+            "{path}: content type {ct}"
+        );
+        (status, r.json().unwrap())
+    }
+
+    pub fn conn(&self) -> r2d2::PooledConnection<sangtao::db::Manager> {
+        self.pool.get().unwrap()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.engine, Engine::Postgres(_))
+    }
+}
+
+/// Asserts that a JSON error has this status, code and (if given) names this field.
+pub fn assert_api_error(app: &TestApp, path: &str, status: u16, code: &str, field: Option<&str>) {
+    let (s, body) = app.json(path);
+    assert_eq!(s, status, "{path}: {body}");
+    assert_eq!(body["error"]["code"], code, "{path}: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{path}: {body}"
+    );
+    if let Some(f) = field {
+        let problems = body["error"]["fields"][f]
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: no field {f}: {body}"));
+        assert!(
+            !problems.is_empty() && problems[0]["code"].is_string(),
+            "{path}: {body}"
+        );
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(f),
+            "{path}: message names {f}: {body}"
+        );
+    }
+}
+
+/// Ideas in the database, for expectations: (id, status, is_public, contest slug, blind).
+pub fn idea_rows(conn: &mut DbConn) -> Vec<(String, String, bool, String, bool)> {
+    use sangtao::db::schema::{contests, ideas};
+    ideas::table
+        .inner_join(contests::table)
+        .select((
+            ideas::id,
+            ideas::status,
+            ideas::is_public,
+            contests::slug,
+            contests::blind_review,
+        ))
+        .load(conn)
+        .unwrap()
+}
+
+/// Collects every item of a paginated API listing by following `next_cursor`.
+pub fn walk_api(app: &TestApp, query: &str, limit: u32) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..10_000 {
+        let mut path = format!("/api/v1/ideas?limit={limit}");
+        if !query.is_empty() {
+            path.push('&');
+            path.push_str(query);
+        }
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let (status, body) = app.json(&path);
+        assert_eq!(status, 200, "{path}: {body}");
+        let items = body["items"].as_array().unwrap();
+        assert!(items.len() <= limit as usize);
+        all.extend(items.iter().cloned());
+        match body["next_cursor"].as_str() {
+            Some(c) => {
+                assert_eq!(
+                    items.len(),
+                    limit as usize,
+                    "a page before the last is full"
+                );
+                cursor = Some(c.to_string());
+            }
+            None => return all,
+        }
+    }
+    panic!("pagination does not end");
+}
+
+/// Decodes the HTML character references the templates produce, to compare text and links.
+pub fn unescape(html: &str) -> String {
+    html.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#60;", "<")
+        .replace("&lt;", "<")
+        .replace("&#62;", ">")
+        .replace("&gt;", ">")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+}

@@ -1,0 +1,12 @@
+//! Integration tests: each test starts the real server on a random port against a fresh database and talks HTTP.
+//! Every test runs on SQLite, and again on PostgreSQL when `TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod api;
+mod cli;
+mod errors;
+mod health;
+mod ideas_list;
+mod pages;
