@@ -27,6 +27,28 @@ pub struct Config {
     pub page_cache_ttl: Duration,
     /// `text` (default) or `json` log lines (`SANGTAO_LOG_FORMAT`).
     pub log_json: bool,
+    /// Email settings.
+    pub mail: MailConfig,
+    /// Proxies whose `X-Forwarded-For` is believed (`SANGTAO_TRUSTED_PROXIES`, comma-separated addresses; default
+    /// none: the peer address is the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// How email leaves the portal.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `SMTP_URL` (`smtp://user:pass@host:587?tls=required` for STARTTLS, `smtps://…` for TLS, `smtp://host:25`
+    /// for plain); unset means files under `<data dir>/mail/`.
+    pub smtp_url: Option<String>,
+    /// The From address (`SANGTAO_MAIL_FROM`, default `Sáng tạo trẻ <no-reply@localhost>`).
+    pub from: String,
+    /// How often the worker looks for due mail (`SANGTAO_MAIL_POLL_MS`, default 1000).
+    pub poll: Duration,
+    /// The first retry delay, doubled after each failed attempt up to an hour (`SANGTAO_MAIL_RETRY_MS`, default
+    /// 10000).
+    pub retry_base: Duration,
+    /// Attempts before a message is marked failed (`SANGTAO_MAIL_MAX_ATTEMPTS`, default 20, about a day).
+    pub max_attempts: u32,
 }
 
 /// A setting that could not be used, with the variable's name.
@@ -101,7 +123,42 @@ impl Config {
                 });
             }
         };
+        let mail = MailConfig {
+            smtp_url: get("SMTP_URL"),
+            from: get("SANGTAO_MAIL_FROM")
+                .unwrap_or_else(|| "Sáng tạo trẻ <no-reply@localhost>".into()),
+            poll: Duration::from_millis(number("SANGTAO_MAIL_POLL_MS", 1000, 10, 3_600_000)?),
+            retry_base: Duration::from_millis(number(
+                "SANGTAO_MAIL_RETRY_MS",
+                10_000,
+                10,
+                3_600_000,
+            )?),
+            max_attempts: number("SANGTAO_MAIL_MAX_ATTEMPTS", 20, 1, 1000)? as u32,
+        };
+        if let Some(url) = &mail.smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError {
+                var: "SMTP_URL",
+                problem: "must start with smtp:// or smtps://".into(),
+            });
+        }
+        let mut trusted_proxies = Vec::new();
+        for part in get("SANGTAO_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            trusted_proxies.push(part.parse().map_err(|_| ConfigError {
+                var: "SANGTAO_TRUSTED_PROXIES",
+                problem: format!("'{part}' is not an IP address"),
+            })?);
+        }
         Ok(Config {
+            trusted_proxies,
+            mail,
             database,
             bind,
             data_dir,

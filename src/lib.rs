@@ -4,10 +4,12 @@
 //! knows there are two engines), and renders a template or JSON. `access` holds who may see what.
 
 pub mod access;
+pub mod app;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod mail;
 pub mod web;
 
 use std::net::TcpListener;
@@ -20,6 +22,8 @@ pub struct Running {
     pub server: Server,
     /// The address it listens on (useful with port 0).
     pub addr: std::net::SocketAddr,
+    /// The email delivery thread; it stops when this is dropped (after the server ends) or on `mail.stop()`.
+    pub mail: mail::Worker,
 }
 
 /// Opens the database (migrating it), binds `listener` and builds the server; optionally seeds the demo data first.
@@ -35,8 +39,11 @@ pub fn start(
             tracing::info!("demo data seeded");
         }
     }
+    // The first sign-in should not pay for computing the equal-time dummy hash.
+    app::secrets::warm_up();
     let addr = listener.local_addr()?;
+    let mail = mail::Worker::spawn(pool.clone(), &config)?;
     let state = actix_web::web::Data::new(web::AppState::new(pool, config));
     let server = web::serve(state, listener)?;
-    Ok(Running { server, addr })
+    Ok(Running { server, addr, mail })
 }

@@ -30,6 +30,16 @@ enum Command {
     Migrate,
     /// Fill an empty database with the demo data and exit.
     SeedDemo,
+    /// Create an administrator, or make an existing account one. The password is read from standard input when it is
+    /// piped in (one line); otherwise a strong one is generated and printed once.
+    CreateAdmin {
+        /// The administrator's email.
+        #[arg(long)]
+        email: String,
+        /// The name shown for them.
+        #[arg(long, default_value = "Quản trị viên")]
+        name: String,
+    },
     /// Fill an empty database with N generated ideas for benchmarks, and print a deep cursor and an idea id.
     SeedBench {
         /// How many ideas.
@@ -55,6 +65,7 @@ fn main() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::SeedDemo => seed_demo(&config),
         Command::SeedBench { ideas } => seed_bench(&config, ideas),
+        Command::CreateAdmin { email, name } => create_admin(&config, &email, &name),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,6 +120,49 @@ fn seed_demo(config: &Config) -> anyhow::Result<()> {
         println!("demo data seeded");
     } else {
         println!("the database already holds data: nothing seeded");
+    }
+    Ok(())
+}
+
+fn create_admin(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    let (password, generated) = if stdin.is_terminal() {
+        (
+            sangtao::app::secrets::random_token()[..24].to_string(),
+            true,
+        )
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    };
+    let pool = sangtao::db::connect(&config.database, 1)?;
+    let mut conn = pool.get()?;
+    let outcome = sangtao::app::accounts::create_admin(&mut conn, email, name, &password).map_err(
+        |e| match e {
+            sangtao::web::error::AppError::Invalid(problems) => anyhow::anyhow!(
+                "{}",
+                problems
+                    .iter()
+                    .map(|p| sangtao::web::validation::message(sangtao::web::i18n::Lang::En, p))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            other => anyhow::anyhow!("{other}"),
+        },
+    )?;
+    let normalized = sangtao::domain::account::normalize_email(email);
+    match outcome {
+        sangtao::app::accounts::AdminCreated::Created => {
+            println!("administrator {normalized} created")
+        }
+        sangtao::app::accounts::AdminCreated::Promoted => {
+            println!("{normalized} is now an administrator")
+        }
+    }
+    if generated {
+        println!("password (shown only now): {password}");
     }
     Ok(())
 }

@@ -1,6 +1,146 @@
-//! Who may see what. Every rule about visibility lives here so pages, the API and exports share it.
+//! Who may do what, in one place: the table of every route and who may use it, the signed-in person as the rest of
+//! the code sees them, and the visibility rules pages, the API and exports share.
+//!
+//! The `web::auth` middleware looks every request up in [`ROUTES`] before any handler runs; a route that is not in
+//! the table answers 405, so a handler added without a rule is unreachable rather than unprotected.
 
+use crate::domain::account::Role;
 use crate::domain::status::IdeaStatus;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Everyone, signed in or not.
+    Anyone,
+    /// Any signed-in account.
+    SignedIn,
+    /// A signed-in account with at least this role (admin > organizer > reviewer > member).
+    AtLeast(Role),
+}
+
+/// One row of the table: method, route pattern (as registered with actix), who may use it.
+pub type Rule = (&'static str, &'static str, Need);
+
+use Need::{Anyone, AtLeast, SignedIn};
+
+/// Every route of the portal.
+pub const ROUTES: &[Rule] = &[
+    ("GET", "/healthz", Anyone),
+    ("GET", "/readyz", Anyone),
+    ("GET", "/", Anyone),
+    ("GET", "/ideas", Anyone),
+    ("GET", "/ideas/{id}", Anyone),
+    ("GET", "/contests/{slug}", Anyone),
+    ("GET", "/register", Anyone),
+    ("POST", "/register", Anyone),
+    ("GET", "/signin", Anyone),
+    ("POST", "/signin", Anyone),
+    ("POST", "/signout", SignedIn),
+    ("GET", "/verify", Anyone),
+    ("POST", "/verify/resend", SignedIn),
+    ("GET", "/password/forgot", Anyone),
+    ("POST", "/password/forgot", Anyone),
+    ("GET", "/password/reset", Anyone),
+    ("POST", "/password/reset", Anyone),
+    ("GET", "/profile", SignedIn),
+    ("POST", "/profile/password", SignedIn),
+    ("POST", "/profile/signout-all", SignedIn),
+    ("POST", "/profile/tokens", SignedIn),
+    ("POST", "/profile/tokens/{id}/revoke", SignedIn),
+    ("GET", "/admin/users", AtLeast(Role::Admin)),
+    ("POST", "/admin/users/{id}", AtLeast(Role::Admin)),
+    ("GET", "/admin/mail", AtLeast(Role::Organizer)),
+    ("GET", "/api/openapi.json", Anyone),
+    ("GET", "/api/docs", Anyone),
+    ("GET", "/api/docs/{_:.*}", Anyone),
+    ("GET", "/api/v1/ideas", Anyone),
+    ("GET", "/api/v1/ideas/{id}", Anyone),
+    ("GET", "/api/v1/contests", Anyone),
+    ("GET", "/api/v1/contests/{slug}", Anyone),
+    ("GET", "/api/v1/categories", Anyone),
+    ("POST", "/api/v1/auth/register", Anyone),
+    ("POST", "/api/v1/auth/signin", Anyone),
+    ("POST", "/api/v1/auth/signout", SignedIn),
+    ("POST", "/api/v1/auth/verify", Anyone),
+    ("POST", "/api/v1/auth/verify/resend", SignedIn),
+    ("POST", "/api/v1/auth/password/forgot", Anyone),
+    ("POST", "/api/v1/auth/password/reset", Anyone),
+    ("GET", "/api/v1/me", SignedIn),
+    ("POST", "/api/v1/me/password", SignedIn),
+    ("POST", "/api/v1/me/signout-all", SignedIn),
+    ("GET", "/api/v1/me/tokens", SignedIn),
+    ("POST", "/api/v1/me/tokens", SignedIn),
+    ("DELETE", "/api/v1/me/tokens/{id}", SignedIn),
+    ("GET", "/api/v1/admin/users", AtLeast(Role::Admin)),
+    ("PATCH", "/api/v1/admin/users/{id}", AtLeast(Role::Admin)),
+    ("GET", "/api/v1/admin/mail", AtLeast(Role::Organizer)),
+];
+
+/// The rule for a request, if the table has one.
+pub fn need_for(method: &str, pattern: &str) -> Option<Need> {
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == pattern)
+        .map(|(_, _, need)| *need)
+}
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A browser session (cookie); unsafe requests must carry its CSRF token.
+    Session {
+        /// The session's id (hash of the cookie token).
+        id: String,
+        /// The session's CSRF token.
+        csrf: String,
+    },
+    /// A personal access token (`Authorization: Bearer`); no CSRF token needed.
+    Token {
+        /// The token's id.
+        id: String,
+    },
+}
+
+/// The signed-in person, as handlers see them.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// Account id.
+    pub user_id: String,
+    /// Normalised email.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Home unit (and scope of reviewer and organizer rights).
+    pub unit_id: Option<String>,
+    /// Whether the email is verified.
+    pub verified: bool,
+    /// Preferred language for emails.
+    pub lang: String,
+    /// Session or token.
+    pub auth: AuthMethod,
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// Nobody is signed in (401).
+    Unauthenticated,
+    /// Signed in, but without the right (403).
+    Forbidden,
+}
+
+/// Whether `who` may use a route that needs `need`.
+pub fn decide(need: Need, who: Option<&Principal>) -> Result<(), Denied> {
+    match (need, who) {
+        (Need::Anyone, _) => Ok(()),
+        (_, None) => Err(Denied::Unauthenticated),
+        (Need::SignedIn, Some(_)) => Ok(()),
+        (Need::AtLeast(role), Some(p)) if p.role >= role => Ok(()),
+        (Need::AtLeast(_), Some(_)) => Err(Denied::Forbidden),
+    }
+}
 
 /// Whether the public (anyone, signed in or not) may see the names of an idea's authors.
 ///
@@ -20,5 +160,37 @@ mod tests {
         assert!(!public_author_names_visible(true, IdeaStatus::InReview));
         assert!(!public_author_names_visible(true, IdeaStatus::NotSelected));
         assert!(public_author_names_visible(true, IdeaStatus::Implemented));
+    }
+
+    #[test]
+    fn the_table_has_one_rule_per_route() {
+        let mut seen = std::collections::HashSet::new();
+        for (m, p, _) in ROUTES {
+            assert!(seen.insert((m, p)), "{m} {p} twice");
+        }
+    }
+
+    #[test]
+    fn decisions() {
+        let p = |role| Principal {
+            user_id: "u".into(),
+            email: "e".into(),
+            display_name: "n".into(),
+            role,
+            unit_id: None,
+            verified: true,
+            lang: "vi".into(),
+            auth: AuthMethod::Token { id: "t".into() },
+        };
+        assert_eq!(decide(Need::SignedIn, None), Err(Denied::Unauthenticated));
+        assert_eq!(
+            decide(Need::AtLeast(Role::Admin), Some(&p(Role::Organizer))),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            decide(Need::AtLeast(Role::Organizer), Some(&p(Role::Admin))),
+            Ok(())
+        );
+        assert_eq!(decide(Need::Anyone, None), Ok(()));
     }
 }

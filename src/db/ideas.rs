@@ -140,10 +140,15 @@ pub fn list_public(
         q = q.filter(ideas::status.eq(s));
     }
     if let Some(c) = cursor {
+        // `listed_at <= t AND (listed_at < t OR id < last)`: the same rows as the tuple comparison, but the leading
+        // `<=` gives SQLite a range on the index; the plain OR form made it walk the index from the top (a page
+        // 900,000 rows down took 0.4 s instead of a millisecond).
         q = q.filter(
-            ideas::listed_at.lt(c.listed_at).or(ideas::listed_at
-                .eq(c.listed_at)
-                .and(ideas::id.lt(c.id.clone()))),
+            ideas::listed_at.le(c.listed_at).and(
+                ideas::listed_at
+                    .lt(c.listed_at)
+                    .or(ideas::id.lt(c.id.clone())),
+            ),
         );
     }
     q.order((ideas::listed_at.desc(), ideas::id.desc()))

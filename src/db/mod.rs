@@ -4,9 +4,11 @@
 //! trial connection, which would turn a mistyped PostgreSQL URL into a new SQLite file), every SQLite connection gets
 //! the same PRAGMAs, and writes go through [`write_tx`], which takes SQLite's write lock up front.
 
+pub mod accounts;
 pub mod catalog;
 pub mod events;
 pub mod ideas;
+pub mod outbox;
 pub mod schema;
 pub mod seed;
 pub mod stats;

@@ -32,4 +32,6 @@ pub struct User {
     pub created_at: NaiveDateTime,
     /// Last changed.
     pub updated_at: NaiveDateTime,
+    /// Preferred language for emails (`vi` or `en`).
+    pub lang: String,
 }

@@ -2387,80 +2387,414 @@ pub const AUTHOR_NAMES: &[&str] = &[
     "Thái Thị Thanh Nga",
 ];
 
-/// Implementation plans for adopted ideas, each 1–3 sentences naming concrete steps and a timeframe, at least 30.
-pub const ADOPTION_PLANS: &[&str] = &[
-    "Phường ban hành kế hoạch triển khai trong tháng đầu, giao Đoàn phường chủ trì; khảo sát hiện trạng trong 2 tuần, thí điểm tại một khu phố trong 3 tháng rồi đánh giá, nhân rộng.",
-    "Quận Đoàn phối hợp Phòng Quản lý đô thị lập danh sách vị trí cần lắp đặt trong quý I, hoàn thành lắp đặt trong quý II và kiểm tra, bảo trì định kỳ mỗi quý.",
-    "Tháng thứ nhất tập huấn đội hình tình nguyện; từ tháng thứ hai ra quân cố định vào các buổi sáng thứ Bảy và Chủ nhật; sau 6 tháng tổng kết, điều chỉnh lịch trực.",
-    "Ủy ban nhân dân phường giao công chức văn phòng làm đầu mối, xây dựng quy trình trong 30 ngày, áp dụng thí điểm tại bộ phận một cửa từ đầu quý tiếp theo.",
-    "Vận động xã hội hóa kinh phí trong tháng đầu, thi công trong 2 tháng tiếp theo; Ban điều hành khu phố nhận bàn giao và chịu trách nhiệm duy trì.",
-    "Phối hợp Ban giám hiệu các trường thống nhất phương án trước năm học mới, triển khai từ tuần đầu tiên của học kỳ I và đánh giá sau học kỳ.",
-    "Thành lập tổ công tác gồm đại diện Công an phường, Đoàn phường và tổ dân phố; họp dân lấy ý kiến trong 2 tuần, triển khai thí điểm 3 tháng.",
-    "Làm việc với doanh nghiệp tài trợ trong quý I, ký biên bản ghi nhớ, triển khai lắp đặt trong quý II, công bố kết quả tại hội nghị sơ kết 6 tháng.",
-    "Biên soạn tài liệu và quay video hướng dẫn trong 1 tháng, phát hành trên kênh Zalo của phường và chiếu tại khu vực chờ từ tháng thứ hai.",
-    "Đoàn phường phân công mỗi chi đoàn khu phố phụ trách một tuyến, ra quân lần đầu trong tháng 3, duy trì hằng tháng và báo cáo kết quả về Quận Đoàn.",
-    "Khảo sát nhu cầu bằng phiếu hỏi trong 2 tuần, mở lớp đầu tiên vào tháng sau, mỗi quý một khóa; đánh giá mức độ hài lòng của học viên sau mỗi khóa.",
-    "Trình Ủy ban nhân dân quận phê duyệt kinh phí trong quý II, tổ chức lựa chọn đơn vị thi công theo quy định và hoàn thành trước mùa mưa.",
-    "Ký kết phối hợp với bệnh viện trong tháng đầu, tuyển và tập huấn tình nguyện viên trong 3 tuần, bắt đầu hoạt động từ đầu tháng thứ hai.",
-    "Hoàn thiện bộ tiêu chí chấm điểm và thông báo đến các khu phố trong tháng 1; chấm điểm hằng tháng từ tháng 2, tổng kết và khen thưởng vào dịp cuối năm.",
-    "Chọn 2 khu phố thí điểm, trang bị dụng cụ và hướng dẫn người dân trong tháng đầu; sau 6 tháng đánh giá khối lượng rác giảm được để nhân rộng toàn phường.",
-    "Hội Liên hiệp Thanh niên quận chủ trì, phối hợp Chi cục Thuế và Phòng Tài chính – Kế hoạch; tổ chức buổi đầu tiên trong quý III, sau đó định kỳ mỗi quý.",
-    "Công an phường và Đoàn phường phối hợp rà soát, lập danh sách trong 1 tháng; dán thông báo, vận động trong 15 ngày; xử lý các trường hợp còn lại theo quy định.",
-    "Tổ chức lễ ra mắt mô hình vào dịp Tháng Thanh niên, vận hành thử 3 tháng, sau đó Ban điều hành khu phố tiếp nhận và duy trì lâu dài.",
-    "Quận Đoàn xây dựng kế hoạch chi tiết trong tháng 5, triển khai xuyên suốt mùa hè từ tháng 6 đến tháng 8 và tổng kết trước ngày khai giảng.",
-    "Đề xuất Sở Giao thông vận tải khảo sát trong quý I; trong thời gian chờ, Đoàn phường bố trí tình nguyện viên hỗ trợ vào giờ cao điểm.",
-    "Văn phòng Ủy ban nhân dân phường cài đặt và chạy thử hệ thống trong 1 tháng, tập huấn cho toàn bộ công chức, chính thức áp dụng từ ngày đầu quý sau.",
-    "Khảo sát hiện trạng và chụp ảnh trước khi thực hiện trong 2 tuần; ra quân tập trung trong 2 ngày cuối tuần; kiểm tra lại sau 1 tháng để duy trì kết quả.",
-    "Vận động mạnh thường quân và lập danh sách người nhận trong tháng đầu, công khai trên bảng tin khu phố, trao tặng trực tiếp trước mùa mưa.",
-    "Phối hợp các trường đại học trên địa bàn tuyển tình nguyện viên đầu học kỳ, ghép cặp trong 2 tuần và theo dõi kết quả mỗi tháng.",
-    "Giao Trạm y tế phường chủ trì chuyên môn, Đoàn phường lo hậu cần; tổ chức đợt đầu tiên vào Chủ nhật đầu tháng và duy trì hằng tháng trong năm.",
-    "Ban quản trị chung cư thông qua quy định tại hội nghị cư dân, lắp đặt trong tháng tiếp theo và giao thanh niên chung cư nhắc nhở trong 3 tháng đầu.",
-    "Xây dựng bản đồ dữ liệu trong 2 tháng, chia sẻ cho lực lượng phòng cháy chữa cháy và cập nhật định kỳ 6 tháng một lần.",
-    "Trình lãnh đạo phường phê duyệt trong tháng 1, thông báo rộng rãi đến người dân qua Zalo và loa khu phố, bắt đầu áp dụng từ tháng 2.",
-    "Lập dự toán và vận động nguồn xã hội hóa trong quý I; thi công từng hạng mục trong quý II; bàn giao cho đơn vị quản lý vào đầu quý III.",
-    "Thí điểm tại một trường trong học kỳ II, rút kinh nghiệm vào dịp hè và nhân rộng ra các trường trong cụm từ năm học mới.",
-    "Phối hợp Ban quản lý chợ họp tiểu thương trong tháng đầu, ra mắt mô hình vào sáng Chủ nhật tiếp theo và đánh giá sau 3 tháng hoạt động.",
-    "Thành lập tổ kỹ thuật gồm đoàn viên sinh viên, hoàn thiện thiết bị mẫu trong 6 tuần, lắp đặt thử nghiệm trước mùa mưa và công khai dữ liệu.",
-    "Đưa nội dung vào quy ước khu phố tại cuộc họp dân gần nhất, phát thông báo đến từng hộ và kiểm tra thực hiện vào cuối mỗi tháng.",
-    "Chọn 10 hộ ưu tiên qua khảo sát trong tháng 3, thi công vào các ngày cuối tuần của tháng 4 và tháng 5, hoàn thành trước khi bắt đầu mùa mưa.",
+/// Implementation plans for adopted ideas, as (category slug, plan): 1–3 sentences naming concrete steps and a timeframe.
+pub const ADOPTION_PLANS: &[(&str, &str)] = &[
+    (
+        "giao-thong",
+        "Đề xuất Sở Giao thông vận tải khảo sát trong quý I; trong thời gian chờ, Đoàn phường bố trí tình nguyện viên hỗ trợ vào giờ cao điểm.",
+    ),
+    (
+        "giao-thong",
+        "Quận Đoàn phối hợp Phòng Quản lý đô thị lập danh sách vị trí cần lắp đặt biển báo, sơn vạch trong quý I, hoàn thành thi công trong quý II và kiểm tra, bảo trì định kỳ mỗi quý.",
+    ),
+    (
+        "giao-thong",
+        "Công an phường và Đoàn phường khảo sát lưu lượng xe tại các điểm thường ùn tắc trong 2 tuần; thống nhất phương án phân luồng, đặt biển báo tạm trong tháng tiếp theo và thí điểm 3 tháng trước khi trình quận áp dụng chính thức.",
+    ),
+    (
+        "giao-thong",
+        "Tháng đầu tập huấn kỹ năng hướng dẫn giao thông cho đội hình thanh niên tình nguyện cùng Đội Cảnh sát giao thông; từ tháng thứ hai ra quân vào giờ cao điểm sáng và chiều các ngày trong tuần, sơ kết sau 6 tháng.",
+    ),
+    (
+        "giao-thong",
+        "Phối hợp Ban giám hiệu các trường trên tuyến thống nhất phương án trước năm học mới, thông tin đến phụ huynh tại buổi họp đầu năm và áp dụng từ tuần đầu tiên của học kỳ I.",
+    ),
+    (
+        "giao-thong",
+        "Trình Ủy ban nhân dân quận phê duyệt phương án và kinh phí trong quý II; thi công các hạng mục sơn vạch, biển báo, đèn tín hiệu vào ban đêm để hạn chế ảnh hưởng lưu thông, hoàn thành trước tháng 9.",
+    ),
+    (
+        "giao-thong",
+        "Công an phường và Đoàn phường phối hợp rà soát, lập danh sách trong 1 tháng; dán thông báo, vận động trong 15 ngày; xử lý các trường hợp còn lại theo quy định.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Thành lập tổ công tác gồm đại diện Công an phường, Đoàn phường và tổ dân phố; họp dân lấy ý kiến trong 2 tuần, triển khai thí điểm 3 tháng.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Hoàn thiện bộ tiêu chí chấm điểm và thông báo đến các khu phố trong tháng 1; chấm điểm hằng tháng từ tháng 2, tổng kết và khen thưởng vào dịp cuối năm.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đưa nội dung vào quy ước khu phố tại cuộc họp dân gần nhất, phát thông báo đến từng hộ và kiểm tra thực hiện vào cuối mỗi tháng.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Khảo sát hiện trạng và chụp ảnh trước khi thực hiện trong 2 tuần; ra quân tập trung trong 2 ngày cuối tuần; kiểm tra lại sau 1 tháng để duy trì kết quả.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Ban quản trị chung cư và Ban điều hành khu phố thông qua quy định tại hội nghị cư dân trong tháng đầu; giao đoàn viên thanh niên nhắc nhở, vận động trong 3 tháng tiếp theo rồi đánh giá mức độ chấp hành.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đội quản lý trật tự đô thị và Đoàn phường rà soát tuyến đường, lập danh sách hộ lấn chiếm vỉa hè trong 2 tuần; vận động ký cam kết trong tháng đầu và tái kiểm tra định kỳ hằng tháng.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Vận động xã hội hóa kinh phí trong tháng đầu, thi công trong 2 tháng tiếp theo; Ban điều hành khu phố nhận bàn giao và chịu trách nhiệm duy trì.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Ủy ban nhân dân phường giao công chức văn phòng làm đầu mối, xây dựng quy trình trong 30 ngày, áp dụng thí điểm tại bộ phận một cửa từ đầu quý tiếp theo.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Văn phòng Ủy ban nhân dân phường cài đặt và chạy thử hệ thống trong 1 tháng, tập huấn cho toàn bộ công chức, chính thức áp dụng từ ngày đầu quý sau.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Trình lãnh đạo phường phê duyệt trong tháng 1, thông báo rộng rãi đến người dân qua Zalo và loa khu phố, bắt đầu áp dụng từ tháng 2.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Biên soạn tài liệu và quay video hướng dẫn trong 1 tháng, phát hành trên kênh Zalo của phường và chiếu tại khu vực chờ từ tháng thứ hai.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Rà soát các thủ tục hành chính thường phát sinh trong 2 tuần, chuẩn hóa thành phần hồ sơ và các bước thực hiện; thí điểm tại bộ phận một cửa 3 tháng, lấy ý kiến người dân trước khi áp dụng chính thức.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Đoàn phường tuyển chọn và tập huấn 20 đoàn viên về dịch vụ công trực tuyến trong tháng đầu; từ tháng thứ hai bố trí trực hỗ trợ tại bộ phận một cửa vào các buổi sáng trong tuần, sơ kết sau 6 tháng.",
+    ),
+    (
+        "moi-truong",
+        "Chọn 2 khu phố thí điểm, trang bị dụng cụ và hướng dẫn người dân trong tháng đầu; sau 6 tháng đánh giá khối lượng rác giảm được để nhân rộng toàn phường.",
+    ),
+    (
+        "moi-truong",
+        "Trình Ủy ban nhân dân quận phê duyệt kinh phí trong quý II, tổ chức lựa chọn đơn vị thi công theo quy định và hoàn thành trước mùa mưa.",
+    ),
+    (
+        "moi-truong",
+        "Đoàn phường phân công mỗi chi đoàn khu phố phụ trách một tuyến, ra quân lần đầu trong tháng 3, duy trì hằng tháng và báo cáo kết quả về Quận Đoàn.",
+    ),
+    (
+        "moi-truong",
+        "Phối hợp Công ty Dịch vụ công ích Quận 10 và tổ thu gom rác dân lập thống nhất lịch thu gom trong tháng đầu; tuyên truyền đến từng hộ trong 2 tuần và kiểm tra, đánh giá sau 3 tháng.",
+    ),
+    (
+        "moi-truong",
+        "Làm việc với doanh nghiệp tài trợ trong quý I, ký biên bản ghi nhớ, triển khai lắp đặt trong quý II, công bố kết quả tại hội nghị sơ kết 6 tháng.",
+    ),
+    (
+        "moi-truong",
+        "Phát động trong các trường học và chi đoàn khu phố nhân Ngày Môi trường thế giới 5/6, duy trì hoạt động hằng tuần suốt 3 tháng hè; tổng kết, trao thưởng cho tập thể tiêu biểu vào tháng 9.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Ký kết phối hợp với bệnh viện trong tháng đầu, tuyển và tập huấn tình nguyện viên trong 3 tuần, bắt đầu hoạt động từ đầu tháng thứ hai.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Vận động mạnh thường quân và lập danh sách người nhận trong tháng đầu, công khai trên bảng tin khu phố, trao tặng trực tiếp trước mùa mưa.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Giao Trạm y tế phường chủ trì chuyên môn, Đoàn phường lo hậu cần; tổ chức đợt đầu tiên vào Chủ nhật đầu tháng và duy trì hằng tháng trong năm.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Phối hợp các trường đại học trên địa bàn tuyển tình nguyện viên đầu học kỳ, ghép cặp trong 2 tuần và theo dõi kết quả mỗi tháng.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Chọn 10 hộ ưu tiên qua khảo sát trong tháng 3, thi công vào các ngày cuối tuần của tháng 4 và tháng 5, hoàn thành trước khi bắt đầu mùa mưa.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Ủy ban Mặt trận Tổ quốc phường và Hội Chữ thập đỏ rà soát danh sách hộ nghèo, cận nghèo, người cao tuổi neo đơn trong tháng đầu; vận động nguồn lực trong tháng thứ hai, bắt đầu hỗ trợ từ tháng thứ ba và công khai kết quả mỗi quý.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Thành lập tổ kỹ thuật gồm đoàn viên sinh viên công nghệ thông tin, hoàn thiện sản phẩm mẫu trong 6 tuần, chạy thử tại một khu phố trong 2 tháng rồi nhân rộng toàn phường.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Thu thập và chuẩn hóa dữ liệu trong 2 tháng, đưa lên nền tảng số của phường; giao tổ công nghệ số cộng đồng cập nhật định kỳ 6 tháng một lần.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Khảo sát nhu cầu bằng phiếu hỏi trong 2 tuần, mở lớp đầu tiên vào tháng sau, mỗi quý một khóa; đánh giá mức độ hài lòng của học viên sau mỗi khóa.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Tổ công nghệ số cộng đồng tập huấn cho đoàn viên trong tháng đầu; từ tháng thứ hai mở điểm hỗ trợ tại nhà văn hóa khu phố vào sáng Chủ nhật hằng tuần, hướng dẫn người dân dùng VNeID, ứng dụng ngân hàng và dịch vụ công trực tuyến trong 3 tháng.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Đăng ký tài khoản Zalo chính thức của phường và soạn bộ câu hỏi thường gặp trong tháng đầu; chạy thử nội bộ 2 tuần, sau đó giới thiệu đến người dân qua các nhóm Zalo khu phố.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Vận động ngân hàng, doanh nghiệp viễn thông tài trợ thiết bị trong quý I, in và dán mã QR tại các điểm áp dụng trong quý II; đánh giá số lượt sử dụng sau 6 tháng.",
+    ),
+    (
+        "khac",
+        "Tổ chức lễ ra mắt mô hình vào dịp Tháng Thanh niên, vận hành thử 3 tháng, sau đó Ban điều hành khu phố tiếp nhận và duy trì lâu dài.",
+    ),
+    (
+        "khac",
+        "Quận Đoàn xây dựng kế hoạch chi tiết trong tháng 5, triển khai xuyên suốt mùa hè từ tháng 6 đến tháng 8 và tổng kết trước ngày khai giảng.",
+    ),
+    (
+        "khac",
+        "Lập dự toán và vận động nguồn xã hội hóa trong quý I; triển khai từng hạng mục trong quý II; bàn giao cho khu phố quản lý vào đầu quý III.",
+    ),
+    (
+        "khac",
+        "Tháng thứ nhất tập huấn đội hình tình nguyện; từ tháng thứ hai ra quân cố định vào các buổi sáng thứ Bảy và Chủ nhật; sau 6 tháng tổng kết, điều chỉnh lịch trực.",
+    ),
+    (
+        "khac",
+        "Thí điểm tại một trường trong học kỳ II, rút kinh nghiệm vào dịp hè và nhân rộng ra các trường trong cụm từ năm học mới.",
+    ),
+    (
+        "khac",
+        "Đoàn phường phối hợp Nhà Thiếu nhi quận và Ban điều hành khu phố chuẩn bị địa điểm, trang thiết bị trong tháng đầu; khai mạc vào đầu hè, duy trì sinh hoạt tối thứ Sáu và sáng Chủ nhật hằng tuần, sơ kết sau 3 tháng.",
+    ),
+    (
+        "khac",
+        "Phường ban hành kế hoạch triển khai trong tháng đầu, giao Đoàn phường chủ trì; khảo sát hiện trạng trong 2 tuần, thí điểm tại một khu phố trong 3 tháng rồi đánh giá, nhân rộng.",
+    ),
 ];
 
-/// Short milestone updates for adopted ideas (what was done), at least 30, e.g. "Đã lắp đặt 12 biển báo tại các nút giao trên đường Ba Tháng Hai.".
-pub const MILESTONES: &[&str] = &[
-    "Đã lắp đặt 12 biển báo tại các nút giao trên đường Ba Tháng Hai.",
-    "Đã kẻ vạch sơn vùng chờ đón dài 40 mét trước cổng trường, phụ huynh chấp hành tốt sau tuần đầu tiên.",
-    "Đã ra quân 24 buổi điều tiết giao thông giờ cao điểm với 96 lượt đoàn viên tham gia.",
-    "Đã lắp 20 gương cầu lồi tại các góc hẻm khuất tầm nhìn ở Phường 14.",
-    "Đã tổ chức họp dân tại 5 khu phố, thống nhất quy ước giờ yên tĩnh sau 22 giờ.",
-    "Đã gắn 35 bảng tên hẻm có sơ đồ nhánh và dải số nhà.",
-    "Đã lắp 40 đèn năng lượng mặt trời tại các đoạn hẻm tối, người dân nhận trông coi từng đèn.",
-    "Đã phát 3.000 cuốn cẩm nang thủ tục hành chính đến các hộ gia đình.",
-    "Đã hoàn thành 15 video hướng dẫn thủ tục, đăng trên trang thông tin và chiếu tại khu vực chờ.",
-    "Tỷ lệ hồ sơ nộp trực tuyến tại phường tăng từ 18% lên 42% sau 6 tháng áp dụng.",
-    "Đã số hóa hơn 4.000 trang sổ hộ tịch lưu trữ, tra cứu trích lục rút ngắn còn trong ngày.",
-    "Đã đặt 3 bộ thùng rác ba màu tại mỗi tầng chung cư, 85% hộ dân thực hiện phân loại.",
-    "Ngân hàng rác đã thu gom hơn 2 tấn phế liệu, góp 18 triệu đồng vào quỹ khuyến học.",
-    "Đã tặng 1.000 túi vải cho người đi chợ và ra mắt 30 gian hàng xanh.",
-    "Đã nạo vét 120 miệng cống, lắp 30 lưới chắn rác trước mùa mưa.",
-    "Đã biến 4 điểm đổ rác tự phát thành vườn hoa do chi đoàn khu phố chăm sóc.",
-    "Phòng khám từ thiện đã tổ chức 6 đợt, khám và cấp thuốc cho hơn 700 lượt người dân.",
-    "Bếp ăn 0 đồng đã phục vụ hơn 9.000 suất cơm cho người nhà bệnh nhân.",
-    "Đã sửa chữa mái tôn, chống thấm cho 10 căn nhà của hộ nghèo trước mùa mưa.",
-    "Đã trao 50 suất học bổng “Tiếp sức đến trường” và ghép đôi đoàn viên đỡ đầu cho từng em.",
-    "Đã thành lập 15 tổ công nghệ số cộng đồng, hỗ trợ hơn 1.200 lượt người dân.",
-    "Đã hướng dẫn 180 tiểu thương chợ Nguyễn Tri Phương mở tài khoản và in mã QR nhận tiền.",
-    "Đã gắn mã QR cho 100 cây xanh trong công viên Lê Thị Riêng.",
-    "Đã lắp 5 cảm biến mực nước tại các điểm thường ngập, dữ liệu được công khai trực tuyến.",
-    "Đã mở 8 lớp dạy sử dụng điện thoại thông minh cho 80 người cao tuổi.",
-    "Đã đặt 6 tủ sách hẻm với hơn 1.500 đầu sách do người dân quyên góp.",
-    "Đã thành lập 24 tổ liên gia an toàn phòng cháy chữa cháy, trang bị 24 bình chữa cháy.",
-    "Đã tổ chức diễn tập chữa cháy tại 3 khu phố với sự tham gia của hơn 200 người dân.",
-    "Đã đưa vào hoạt động điểm dừng đón nhanh, thời gian ùn ứ trước cổng trường giảm còn khoảng 8 phút.",
-    "Đã lắp đặt máy tra cứu tiến độ hồ sơ tại sảnh, trung bình 60 lượt tra cứu mỗi ngày.",
-    "Đã tặng 200 mũ bảo hiểm cho học sinh tiểu học thuộc hộ nghèo, cận nghèo.",
-    "Đã tháo dỡ 38 bục dắt xe bê tông lấn chiếm lòng đường, tặng 50 bục sắt di động.",
-    "Đã hoàn thành đợt thu gom rác cồng kềnh đầu tiên với 6 chuyến xe, 40 món đồ còn dùng được chuyển cho hộ khó khăn.",
-    "Đã kẻ vạch chừa lối đi 1,5 mét trên toàn tuyến đường Vĩnh Viễn, 92% hộ kinh doanh ký cam kết.",
-    "Đã bàn giao sân chơi hòa nhập cho Nhà Thiếu nhi, tổ chức buổi sinh hoạt chung đầu tiên với 40 em.",
-    "Đã đặt lò đốt vàng mã có nắp chắn tàn lửa tại 4 chung cư, không còn tình trạng đốt ở hành lang.",
+/// Milestone updates for adopted ideas (what was done), as (category slug, update).
+pub const MILESTONES: &[(&str, &str)] = &[
+    (
+        "giao-thong",
+        "Đã khảo sát lưu lượng xe và ghi nhận 14 điểm thường xuyên ùn tắc giờ cao điểm trên địa bàn phường.",
+    ),
+    (
+        "giao-thong",
+        "Đã ra quân 24 buổi hỗ trợ điều tiết giao thông giờ cao điểm với 96 lượt đoàn viên tham gia.",
+    ),
+    (
+        "giao-thong",
+        "Đã lắp đặt 12 biển báo và kẻ mới 300 mét vạch sơn tại các nút giao trong phạm vi thí điểm.",
+    ),
+    (
+        "giao-thong",
+        "Đã họp dân tại 5 khu phố và làm việc với Công an phường, 87% ý kiến đồng thuận với phương án tổ chức giao thông mới.",
+    ),
+    (
+        "giao-thong",
+        "Sau 3 tháng thí điểm, thời gian ùn ứ giờ cao điểm tại khu vực áp dụng giảm từ khoảng 20 phút xuống còn 8 phút.",
+    ),
+    (
+        "giao-thong",
+        "Đã phát 2.500 tờ rơi, tuyên truyền trên loa khu phố và nhóm Zalo của phường về phương án phân luồng, điều chỉnh giao thông.",
+    ),
+    (
+        "giao-thong",
+        "Trong quý đầu triển khai, khu vực áp dụng chỉ ghi nhận 1 vụ va chạm nhẹ, giảm so với 7 vụ cùng kỳ năm trước.",
+    ),
+    (
+        "giao-thong",
+        "Đã tổ chức 6 buổi tuyên truyền an toàn giao thông tại các trường tiểu học và THCS trên địa bàn Quận 10 cho hơn 1.800 học sinh.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đã tổ chức họp dân tại 5 khu phố, 92% hộ dân ký cam kết thực hiện nếp sống văn minh đô thị.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đội xung kích đã ra quân 16 buổi cuối tuần, nhắc nhở hơn 300 trường hợp lấn chiếm vỉa hè, xả rác, gây ồn sau 22 giờ.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Sau 3 tháng, số trường hợp lấn chiếm vỉa hè, lòng đường trên các tuyến áp dụng giảm khoảng 70%.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đã ra quân tổng vệ sinh 14 con hẻm với hơn 200 lượt đoàn viên và người dân tham gia.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đã khảo sát, chụp ảnh hiện trạng 30 con hẻm và tuyến đường để làm cơ sở so sánh trước và sau khi thực hiện.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đã có 9 hẻm đạt danh hiệu “Hẻm văn minh – sạch – đẹp” trong đợt chấm điểm quý đầu tiên.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đã đưa nội dung vào quy ước của 12 khu phố, được thông qua tại các cuộc họp dân cuối quý.",
+    ),
+    (
+        "van-minh-do-thi",
+        "Đã thu thập hơn 500 ý kiến người dân qua phiếu khảo sát và mã QR, 89% đánh giá khu phố sạch đẹp, trật tự hơn.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Tỷ lệ hồ sơ nộp trực tuyến tại phường tăng từ 18% lên 42% sau 6 tháng áp dụng.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Thời gian chờ trung bình tại bộ phận một cửa giảm từ 35 phút xuống còn 12 phút.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Đã hướng dẫn, hỗ trợ hơn 1.500 lượt người dân thực hiện thủ tục hành chính trong quý đầu triển khai.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Đã chuẩn hóa hướng dẫn cho 45 thủ tục hành chính thường phát sinh, niêm yết tại sảnh và đăng trên trang thông tin của phường.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Tỷ lệ hồ sơ phải bổ sung, làm lại giảm từ 22% xuống còn 6% sau 3 tháng.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Khảo sát tại bộ phận một cửa cho thấy 96% người dân hài lòng với cách thức phục vụ mới.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "100% hồ sơ tiếp nhận trong quý được giải quyết đúng hạn, trong đó 35% trả kết quả trước hẹn.",
+    ),
+    (
+        "cai-cach-hanh-chinh",
+        "Đã tập huấn quy trình mới cho toàn bộ 28 cán bộ, công chức và người lao động của phường.",
+    ),
+    (
+        "moi-truong",
+        "Đã ra quân 12 đợt làm sạch, thu gom hơn 8 tấn rác tại các tuyến hẻm, công viên và điểm tập kết rác tự phát.",
+    ),
+    (
+        "moi-truong",
+        "Khối lượng rác sinh hoạt chưa phân loại tại khu vực thí điểm giảm khoảng 30% sau 6 tháng.",
+    ),
+    (
+        "moi-truong",
+        "Đã trồng mới và nhận chăm sóc 150 cây xanh, bồn hoa dọc các tuyến hẻm và trong sân trường.",
+    ),
+    (
+        "moi-truong",
+        "Đã tổ chức 8 buổi tuyên truyền phân loại rác tại nguồn cho hơn 1.200 người dân và học sinh.",
+    ),
+    (
+        "moi-truong",
+        "Đã thu gom hơn 2 tấn phế liệu tái chế, số tiền 18 triệu đồng được góp vào quỹ khuyến học của phường.",
+    ),
+    (
+        "moi-truong",
+        "Đã xóa 4 điểm đổ rác tự phát, cải tạo thành mảng xanh do chi đoàn khu phố chăm sóc.",
+    ),
+    (
+        "moi-truong",
+        "Đã có 65 hộ kinh doanh, quán ăn và 12 trường học đăng ký tham gia, cam kết giảm túi nilon và đồ nhựa dùng một lần.",
+    ),
+    (
+        "moi-truong",
+        "Đã nạo vét 120 miệng cống, lắp 30 lưới chắn rác trước mùa mưa.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Đã hỗ trợ hơn 350 lượt người cao tuổi, hộ nghèo và hộ cận nghèo trên địa bàn phường trong quý đầu triển khai.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Đã vận động 42 mạnh thường quân đóng góp hơn 180 triệu đồng, công khai đầy đủ trên bảng tin khu phố.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Đã huy động 60 đoàn viên, sinh viên tình nguyện tham gia, duy trì hoạt động đều đặn hằng tuần.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Đã rà soát, cập nhật danh sách 126 hộ nghèo, cận nghèo và 48 người cao tuổi neo đơn cần hỗ trợ ưu tiên.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Đã ký kết phối hợp với 5 doanh nghiệp, nhà hảo tâm trên địa bàn Quận 10 để bảo đảm nguồn lực duy trì ít nhất 2 năm.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Qua khảo sát, 94% người được hỗ trợ đánh giá mô hình thiết thực và mong muốn được duy trì.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Đã trao 50 suất quà, mỗi suất trị giá 500.000 đồng, cho người cao tuổi neo đơn và trẻ em thuộc hộ nghèo dịp Tết.",
+    ),
+    (
+        "an-sinh-xa-hoi",
+        "Sau 6 tháng hoạt động, mô hình đã được nhân rộng sang 2 phường lân cận.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Đã thành lập 15 tổ công nghệ số cộng đồng, hỗ trợ hơn 1.200 lượt người dân.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Đã hướng dẫn hơn 2.000 người dân kích hoạt tài khoản định danh điện tử mức 2 trên ứng dụng VNeID.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Đã in và dán hơn 300 mã QR tại các điểm áp dụng, trung bình 150 lượt quét mỗi ngày.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Đã mở 8 lớp hướng dẫn kỹ năng số cho 240 người dân, trong đó có 80 người cao tuổi.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Đã số hóa và cập nhật dữ liệu của hơn 1.800 hộ dân lên nền tảng số của phường.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Đã giới thiệu qua 45 nhóm Zalo khu phố, thu hút hơn 6.000 người dân quan tâm theo dõi.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Đã hướng dẫn 180 tiểu thương, hộ kinh doanh sử dụng thanh toán không dùng tiền mặt và chữ ký số.",
+    ),
+    (
+        "chuyen-doi-so",
+        "Sau 3 tháng vận hành, hệ thống hoạt động ổn định, 91% người dùng đánh giá dễ sử dụng.",
+    ),
+    (
+        "khac",
+        "Đã tổ chức buổi ra mắt tại nhà văn hóa khu phố với hơn 150 người dân và thiếu niên tham gia.",
+    ),
+    (
+        "khac",
+        "Đã huy động 45 đoàn viên, thanh niên tham gia đội hình tình nguyện duy trì hoạt động hằng tuần.",
+    ),
+    (
+        "khac",
+        "Sau 3 tháng, mô hình đã thu hút hơn 600 lượt thiếu nhi và người dân trong khu phố tham gia.",
+    ),
+    (
+        "khac",
+        "Đã vận động được 35 triệu đồng cùng nhiều hiện vật từ mạnh thường quân, đủ kinh phí duy trì hoạt động trong năm đầu.",
+    ),
+    (
+        "khac",
+        "Đã tổ chức 10 buổi sinh hoạt chuyên đề về kỹ năng sống, phòng cháy chữa cháy, phòng chống đuối nước và tệ nạn xã hội.",
+    ),
+    (
+        "khac",
+        "Đã thành lập ban điều hành 7 thành viên gồm đại diện khu phố, Đoàn phường và phụ huynh để duy trì mô hình.",
+    ),
+    (
+        "khac",
+        "Mô hình đã được Quận Đoàn đánh giá hiệu quả và chọn nhân rộng tại 3 phường khác trong Quận 10.",
+    ),
+    (
+        "khac",
+        "Qua khảo sát, 90% phụ huynh và người dân tham gia đánh giá mô hình bổ ích, mong muốn được tổ chức thường xuyên.",
+    ),
 ];

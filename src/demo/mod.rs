@@ -195,6 +195,7 @@ fn user(name: &str, n: usize, unit_id: &str, role: &str, at: NaiveDateTime) -> U
         disabled_at: None,
         created_at: at,
         updated_at: at,
+        lang: "vi".into(),
     }
 }
 
@@ -231,6 +232,23 @@ fn path_to(last: IdeaStatus) -> Vec<IdeaStatus> {
             main[..=end].to_vec()
         }
     }
+}
+
+/// A random text of `category` from `(category, text)` pairs (any text if the category has none).
+fn pick_for(rng: &mut StdRng, pairs: &[(&str, &str)], category: &str) -> String {
+    let fitting: Vec<&str> = pairs
+        .iter()
+        .filter(|(c, _)| *c == category)
+        .map(|(_, t)| *t)
+        .collect();
+    let pool: Vec<&str> = if fitting.is_empty() {
+        pairs.iter().map(|(_, t)| *t).collect()
+    } else {
+        fitting
+    };
+    pool.get(rng.random_range(0..pool.len().max(1)))
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 /// Fills `data` with one idea and its co-authors, events and adoption.
@@ -314,9 +332,9 @@ fn add_idea(
         data.adoptions.push(Adoption {
             idea_id: id.clone(),
             responsible_unit_id: responsible,
-            plan: ADOPTION_PLANS[rng.random_range(0..ADOPTION_PLANS.len())].into(),
+            plan: pick_for(rng, ADOPTION_PLANS, content.category),
             progress,
-            latest_update: Some(MILESTONES[rng.random_range(0..MILESTONES.len())].into()),
+            latest_update: Some(pick_for(rng, MILESTONES, content.category)),
             started_at: truncate_micros(started),
             updated_at: at,
         });

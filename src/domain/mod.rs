@@ -1,4 +1,6 @@
 //! Pure types and rules of the portal: no I/O, nothing from `db` or `web`.
 
+pub mod account;
 pub mod listing;
 pub mod status;
+pub mod validation;

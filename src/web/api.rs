@@ -6,11 +6,11 @@ use serde::Serialize;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::State;
 use super::error::{AppError, ErrorBody, method_not_allowed};
 use super::i18n::Lang;
 use super::pages::load_page;
 use super::view::rfc3339;
+use super::{State, account_api};
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
 use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
@@ -393,11 +393,38 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         description = "Public ideas, contests and categories of the Sáng tạo trẻ portal. Errors are \
             `{\"error\": {\"code\", \"message\", \"fields\"}}` with a stable `code`."
     ),
-    paths(list_ideas, get_idea, list_contests, get_contest, list_categories),
+    paths(
+        list_ideas, get_idea, list_contests, get_contest, list_categories,
+        account_api::register, account_api::signin, account_api::signout, account_api::verify, account_api::resend,
+        account_api::forgot, account_api::reset, account_api::me, account_api::change_password,
+        account_api::signout_all, account_api::tokens, account_api::create_token, account_api::revoke_token,
+        account_api::admin_users, account_api::admin_update_user, account_api::admin_mail,
+    ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto)),
-    tags((name = "ideas", description = "Public ideas"), (name = "contests", description = "Contests and categories"))
+    modifiers(&BearerAuth),
+    tags(
+        (name = "ideas", description = "Public ideas"),
+        (name = "contests", description = "Contests and categories"),
+        (name = "accounts", description = "Registration, sign-in, the signed-in person and their access tokens. \
+            Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
+        (name = "admin", description = "Administration"),
+    )
 )]
 pub struct ApiDoc;
+
+/// Declares personal access tokens (`Authorization: Bearer`) in the document.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
 
 fn resource(
     path: &str,
@@ -427,6 +454,52 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     )
     .service(resource("/api/v1/categories", list_categories))
+    .route(
+        "/api/v1/auth/register",
+        web::post().to(account_api::register),
+    )
+    .route("/api/v1/auth/signin", web::post().to(account_api::signin))
+    .route("/api/v1/auth/signout", web::post().to(account_api::signout))
+    .route("/api/v1/auth/verify", web::post().to(account_api::verify))
+    .route(
+        "/api/v1/auth/verify/resend",
+        web::post().to(account_api::resend),
+    )
+    .route(
+        "/api/v1/auth/password/forgot",
+        web::post().to(account_api::forgot),
+    )
+    .route(
+        "/api/v1/auth/password/reset",
+        web::post().to(account_api::reset),
+    )
+    .route("/api/v1/me", web::get().to(account_api::me))
+    .route(
+        "/api/v1/me/password",
+        web::post().to(account_api::change_password),
+    )
+    .route(
+        "/api/v1/me/signout-all",
+        web::post().to(account_api::signout_all),
+    )
+    .service(
+        web::resource("/api/v1/me/tokens")
+            .route(web::get().to(account_api::tokens))
+            .route(web::post().to(account_api::create_token)),
+    )
+    .route(
+        "/api/v1/me/tokens/{id}",
+        web::delete().to(account_api::revoke_token),
+    )
+    .route(
+        "/api/v1/admin/users",
+        web::get().to(account_api::admin_users),
+    )
+    .route(
+        "/api/v1/admin/users/{id}",
+        web::patch().to(account_api::admin_update_user),
+    )
+    .route("/api/v1/admin/mail", web::get().to(account_api::admin_mail))
     .route(
         "/api/docs",
         web::get().to(|| async {

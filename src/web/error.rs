@@ -21,6 +21,33 @@ pub enum AppError {
     /// The request itself could not be read (malformed query string, body, …).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Form or body fields failed validation (messages come from `web::validation`).
+    #[error("invalid input")]
+    Invalid(Vec<crate::domain::validation::FieldError>),
+    /// Nobody is signed in, and the route needs someone.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Wrong email or password (one answer for both).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// A bearer token that is unknown, revoked, or of a disabled account.
+    #[error("invalid token")]
+    InvalidToken,
+    /// Signed in, but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// An unsafe request without the right CSRF token, or from a foreign origin.
+    #[error("csrf check failed")]
+    Csrf,
+    /// Too many attempts; try again after this many seconds.
+    #[error("rate limited")]
+    RateLimited {
+        /// Seconds until the limit resets.
+        retry_after: u64,
+    },
+    /// An email link that is unknown, used or expired.
+    #[error("link invalid")]
+    LinkInvalid,
     /// The thing asked for does not exist (or is not visible to this user).
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -77,7 +104,7 @@ pub struct Described {
     /// Localized sentence.
     pub message: String,
     /// Field (parameter) errors: name, code, localized message.
-    pub fields: Vec<(String, &'static str, String)>,
+    pub fields: Vec<(String, String, String)>,
 }
 
 impl AppError {
@@ -99,12 +126,58 @@ impl AppError {
                         "error.bad_parameter",
                         &[("param", p.param), ("detail", &field_msg)],
                     ),
-                    fields: vec![(p.param.to_string(), p.code, field_msg)],
+                    fields: vec![(p.param.to_string(), p.code.to_string(), field_msg)],
                 }
             }
             AppError::BadRequest(_) => {
                 simple(StatusCode::BAD_REQUEST, "bad_request", "error.bad_request")
             }
+            AppError::Invalid(problems) => Described {
+                status: StatusCode::BAD_REQUEST,
+                code: "validation_failed",
+                message: lang.t("error.validation_failed").to_string(),
+                fields: problems
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.field.clone(),
+                            p.code.clone(),
+                            super::validation::message(lang, p),
+                        )
+                    })
+                    .collect(),
+            },
+            AppError::Unauthenticated => simple(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "error.unauthenticated",
+            ),
+            AppError::InvalidCredentials => simple(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "error.invalid_credentials",
+            ),
+            AppError::InvalidToken => simple(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "error.invalid_token",
+            ),
+            AppError::Forbidden => simple(StatusCode::FORBIDDEN, "forbidden", "error.forbidden"),
+            AppError::Csrf => simple(StatusCode::FORBIDDEN, "csrf_failed", "error.csrf_failed"),
+            AppError::RateLimited { retry_after } => Described {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: "rate_limited",
+                message: lang.tf(
+                    "error.rate_limited",
+                    &[("minutes", &retry_after.div_ceil(60).to_string())],
+                ),
+                fields: Vec::new(),
+            },
+            AppError::LinkInvalid => simple(
+                StatusCode::BAD_REQUEST,
+                "link_invalid",
+                "error.link_invalid",
+            ),
             AppError::NotFound(what) => simple(
                 StatusCode::NOT_FOUND,
                 "not_found",
@@ -184,16 +257,16 @@ pub fn render(req: &HttpRequest, err: &AppError) -> HttpResponse {
     if d.status == StatusCode::SERVICE_UNAVAILABLE {
         builder.insert_header((header::RETRY_AFTER, "5"));
     }
+    if let AppError::RateLimited { retry_after } = err {
+        builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+    }
     if is_api(req.path()) {
         let mut fields = std::collections::BTreeMap::new();
         for (name, code, message) in d.fields {
             fields
                 .entry(name)
                 .or_insert_with(Vec::new)
-                .push(FieldProblem {
-                    code: code.to_string(),
-                    message,
-                });
+                .push(FieldProblem { code, message });
         }
         builder.json(ErrorBody {
             error: ErrorDetail {
@@ -202,6 +275,21 @@ pub fn render(req: &HttpRequest, err: &AppError) -> HttpResponse {
                 fields,
             },
         })
+    } else if matches!(err, AppError::Unauthenticated)
+        && req.method() == actix_web::http::Method::GET
+    {
+        // A page that needs signing in sends the visitor to the sign-in form, then back.
+        let next = match req.query_string() {
+            "" => req.path().to_string(),
+            q => format!("{}?{q}", req.path()),
+        };
+        builder
+            .status(StatusCode::SEE_OTHER)
+            .insert_header((
+                header::LOCATION,
+                super::view::href("/signin", &[("next", next)]),
+            ))
+            .finish()
     } else {
         let html = super::pages::error_page(req, lang, d.status, &d.message, &d.fields);
         builder.content_type("text/html; charset=utf-8").body(html)

@@ -79,6 +79,14 @@ impl Lang {
         }
     }
 
+    /// Whether the catalog has `key`.
+    pub fn has(self, key: &str) -> bool {
+        match self {
+            Lang::Vi => VI.contains_key(key),
+            Lang::En => EN.contains_key(key),
+        }
+    }
+
     /// The message for `key` with each `{name}` replaced by its value.
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.t(key).to_string();

@@ -1,10 +1,15 @@
 //! The HTTP side: the route table, shared state, middleware, and the server.
 
+pub mod account_api;
+pub mod account_pages;
 pub mod api;
+pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod forms;
 pub mod i18n;
 pub mod pages;
+pub mod validation;
 pub mod view;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,6 +98,52 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/ideas", web::get().to(pages::ideas))
         .route("/ideas/{id}", web::get().to(pages::idea))
         .route("/contests/{slug}", web::get().to(pages::contest))
+        .service(
+            web::resource("/register")
+                .route(web::get().to(account_pages::register_form))
+                .route(web::post().to(account_pages::register_submit)),
+        )
+        .service(
+            web::resource("/signin")
+                .route(web::get().to(account_pages::signin_form))
+                .route(web::post().to(account_pages::signin_submit)),
+        )
+        .route("/signout", web::post().to(account_pages::signout))
+        .route("/verify", web::get().to(account_pages::verify))
+        .route("/verify/resend", web::post().to(account_pages::resend))
+        .service(
+            web::resource("/password/forgot")
+                .route(web::get().to(account_pages::forgot_form))
+                .route(web::post().to(account_pages::forgot_submit)),
+        )
+        .service(
+            web::resource("/password/reset")
+                .route(web::get().to(account_pages::reset_form))
+                .route(web::post().to(account_pages::reset_submit)),
+        )
+        .route("/profile", web::get().to(account_pages::profile))
+        .route(
+            "/profile/password",
+            web::post().to(account_pages::change_password),
+        )
+        .route(
+            "/profile/signout-all",
+            web::post().to(account_pages::signout_all),
+        )
+        .route(
+            "/profile/tokens",
+            web::post().to(account_pages::create_token),
+        )
+        .route(
+            "/profile/tokens/{id}/revoke",
+            web::post().to(account_pages::revoke_token),
+        )
+        .route("/admin/users", web::get().to(account_pages::admin_users))
+        .route(
+            "/admin/users/{id}",
+            web::post().to(account_pages::admin_update_user),
+        )
+        .route("/admin/mail", web::get().to(account_pages::admin_mail))
         .configure(api::routes);
 }
 
@@ -124,6 +175,7 @@ pub fn app(
         )
         .configure(routes)
         .default_service(web::to(error::not_found))
+        .wrap(from_fn(auth::authenticate))
         .wrap(from_fn(error::render_errors))
         .wrap(from_fn(remember_lang))
         .wrap(from_fn(request_log))

@@ -2,7 +2,7 @@
 //! page cache.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::error::AppError;
@@ -14,7 +14,7 @@ use crate::db::{self, DbConn, catalog, ideas, stats};
 use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
 use crate::domain::status::IdeaStatus;
 
-const HTML: &str = "text/html; charset=utf-8";
+pub(crate) const HTML: &str = "text/html; charset=utf-8";
 static CSS: &str = include_str!("../../frontend/static/app.css");
 
 /// What every page's frame needs.
@@ -26,6 +26,10 @@ pub struct Ctx {
     pub switch_href: String,
     /// The page's canonical address.
     pub canonical: String,
+    /// The signed-in person's name, if any.
+    pub user: Option<String>,
+    /// The CSRF token for the sign-out form (empty for visitors).
+    pub csrf: String,
 }
 
 impl Ctx {
@@ -40,8 +44,20 @@ impl Ctx {
         let mut switch: Vec<(&str, String)> =
             kept.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         switch.push(("lang", lang.other().code().to_string()));
+        let (user, csrf) = match req.extensions().get::<crate::access::Principal>() {
+            Some(p) => (
+                Some(p.display_name.clone()),
+                match &p.auth {
+                    crate::access::AuthMethod::Session { csrf, .. } => csrf.clone(),
+                    crate::access::AuthMethod::Token { .. } => String::new(),
+                },
+            ),
+            None => (None, String::new()),
+        };
         Ctx {
             lang,
+            user,
+            csrf,
             switch_href: href(req.path(), &switch),
             canonical: format!(
                 "{base_url}{}",
@@ -67,12 +83,12 @@ impl Ctx {
     }
 }
 
-fn render(t: &impl Template) -> Result<String, AppError> {
+pub(crate) fn render(t: &impl Template) -> Result<String, AppError> {
     t.render()
         .map_err(|e| AppError::Internal(format!("template: {e}")))
 }
 
-fn ctx_of(req: &HttpRequest, state: &AppState) -> Ctx {
+pub(crate) fn ctx_of(req: &HttpRequest, state: &AppState) -> Ctx {
     Ctx::new(req, Lang::of_request(req), &state.config.base_url)
 }
 
@@ -498,7 +514,7 @@ pub fn error_page(
     lang: Lang,
     status: StatusCode,
     message: &str,
-    fields: &[(String, &'static str, String)],
+    fields: &[(String, String, String)],
 ) -> String {
     let base = req
         .app_data::<web::Data<AppState>>()

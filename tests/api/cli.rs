@@ -38,7 +38,7 @@ fn migrate_then_seed_demo_once() {
     let (ok, out, err) = sangtao(dir.path(), &["migrate"], &[]);
     assert!(ok, "{err}");
     assert!(
-        out.contains("1 migration(s) applied to the sqlite database"),
+        out.contains("2 migration(s) applied to the sqlite database"),
         "{out}"
     );
     assert!(
@@ -119,5 +119,74 @@ fn bad_settings_name_the_variable() {
     assert!(
         err.contains("SANGTAO_BIND") && err.contains("not-an-address"),
         "{err}"
+    );
+}
+
+#[test]
+fn create_admin_with_a_piped_password_then_sign_in() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sangtao"))
+        .args(["create-admin", "--email", "Admin@Example.org"])
+        .env_clear()
+        .env("SANGTAO_DATA_DIR", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("mật khẩu quản trị viên\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("administrator admin@example.org created"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("password"),
+        "a piped password is not printed"
+    );
+
+    let target = sangtao::db::Target::Sqlite(dir.path().join("sangtao.db"));
+    let pool = sangtao::db::connect(&target, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let user = sangtao::db::accounts::user_by_email(&mut conn, "admin@example.org")
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, "admin");
+    assert!(user.email_verified_at.is_some());
+    assert!(sangtao::app::secrets::verify_password(
+        user.password_hash.as_deref(),
+        "mật khẩu quản trị viên"
+    ));
+
+    // A short password is refused with the reason.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sangtao"))
+        .args(["create-admin", "--email", "khac@example.org"])
+        .env_clear()
+        .env("SANGTAO_DATA_DIR", dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("10"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

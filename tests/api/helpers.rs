@@ -44,8 +44,10 @@ pub struct TestApp {
     pub client: Client,
     pub pool: Pool,
     pub engine: Engine,
-    handle: ServerHandle,
-    _dir: tempfile::TempDir,
+    /// The data folder (SQLite file, mail files).
+    pub dir: tempfile::TempDir,
+    env: HashMap<String, String>,
+    handle: Option<ServerHandle>,
     pg_db: Option<(String, String)>,
 }
 
@@ -63,8 +65,33 @@ fn pg_url_with_db(url: &str, db: &str) -> String {
     }
 }
 
+/// Starts a server with these settings; returns its address and handle.
+fn start_server(env: &HashMap<String, String>) -> (std::net::SocketAddr, ServerHandle) {
+    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            match sangtao::start(config, listener, true) {
+                Ok(running) => {
+                    tx.send(Ok((running.addr, running.server.handle())))
+                        .unwrap();
+                    let _ = running.server.await;
+                }
+                Err(e) => tx.send(Err(format!("{e:#}"))).unwrap(),
+            }
+        })
+    });
+    rx.recv().unwrap().expect("server starts")
+}
+
 /// Starts the app on a new database (SQLite file in a temp folder, or a new PostgreSQL database) with the demo data.
 pub fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, &[])
+}
+
+/// [`spawn_app`] with extra settings (environment variable, value).
+pub fn spawn_app_with(engine: Engine, extra: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert("SANGTAO_DATA_DIR".into(), dir.path().display().to_string());
@@ -81,44 +108,39 @@ pub fn spawn_app(engine: Engine) -> TestApp {
         env.insert("DATABASE_URL".into(), pg_url_with_db(admin_url, &name));
         pg_db = Some((admin_url.clone(), name));
     }
-    let config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
-    let target = config.database.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            match sangtao::start(config, listener, true) {
-                Ok(running) => {
-                    tx.send(Ok((running.addr, running.server.handle())))
-                        .unwrap();
-                    let _ = running.server.await;
-                }
-                Err(e) => tx.send(Err(format!("{e:#}"))).unwrap(),
-            }
-        })
-    });
-    let (addr, handle) = rx.recv().unwrap().expect("server starts");
+    for (k, v) in extra {
+        env.insert((*k).into(), (*v).into());
+    }
+    let target = Config::from_lookup(|k| env.get(k).cloned())
+        .unwrap()
+        .database;
+    let (addr, handle) = start_server(&env);
     let pool = sangtao::db::connect(&target, 2).unwrap();
-    let client = Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .unwrap();
     TestApp {
         base: format!("http://{addr}"),
-        client,
+        client: new_client(),
         pool,
         engine,
-        handle,
-        _dir: dir,
+        dir,
+        env,
+        handle: Some(handle),
         pg_db,
     }
 }
 
+/// A client that keeps cookies and does not follow redirects.
+pub fn new_client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        self.stop();
         if let Some((admin_url, name)) = &self.pg_db
             && let Ok(mut admin) = PgConnection::establish(admin_url)
         {
@@ -129,6 +151,24 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Stops the server (as a shutdown would); the database stays.
+    pub fn stop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            actix_web::rt::System::new().block_on(handle.stop(true));
+        }
+    }
+
+    /// Stops the server and starts a new one on the same database and folder, with `extra` settings changed.
+    pub fn restart(&mut self, extra: &[(&str, &str)]) {
+        self.stop();
+        for (k, v) in extra {
+            self.env.insert((*k).into(), (*v).into());
+        }
+        let (addr, handle) = start_server(&self.env);
+        self.base = format!("http://{addr}");
+        self.handle = Some(handle);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -256,4 +296,107 @@ pub fn unescape(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
+}
+
+/// The CSRF token in a page's form.
+pub fn form_csrf(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no CSRF field in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// The newest email in the outbox to `to` of `kind`: (subject, text body).
+pub fn last_mail(app: &TestApp, to: &str, kind: &str) -> Option<(String, String)> {
+    use sangtao::db::schema::outbox;
+    outbox::table
+        .filter(outbox::recipient.eq(to))
+        .filter(outbox::kind.eq(kind))
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .select((outbox::subject, outbox::body_text))
+        .first(&mut app.conn())
+        .optional()
+        .unwrap()
+}
+
+/// How many emails were queued to `to`.
+pub fn mail_count(app: &TestApp, to: &str) -> i64 {
+    use sangtao::db::schema::outbox;
+    outbox::table
+        .filter(outbox::recipient.eq(to))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap()
+}
+
+/// The link with `path` in an email body, as a path and query on the test server.
+pub fn link_in(body: &str, path: &str) -> String {
+    let start = body
+        .find(&format!("{path}?token="))
+        .unwrap_or_else(|| panic!("no {path} link in {body}"));
+    body[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Creates an account directly (verified, with this password and role) and returns its id.
+pub fn make_user(app: &TestApp, email: &str, password: &str, role: &str) -> String {
+    use sangtao::db::users::User;
+    let now = sangtao::db::now();
+    let unit: String = {
+        use sangtao::db::schema::units;
+        units::table
+            .filter(units::slug.eq("phuong-4"))
+            .select(units::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let user = User {
+        id: sangtao::db::new_id(),
+        email: email.into(),
+        display_name: format!("Người dùng {role}"),
+        phone: Some("0903123456".into()),
+        unit_id: Some(unit),
+        role: role.into(),
+        password_hash: Some(sangtao::app::secrets::hash_password(password).unwrap()),
+        email_verified_at: Some(now),
+        disabled_at: None,
+        created_at: now,
+        updated_at: now,
+        lang: "vi".into(),
+    };
+    sangtao::db::accounts::insert_user(&mut app.conn(), &user).unwrap();
+    user.id
+}
+
+/// Signs in through the API with `client`; returns the session's CSRF token.
+pub fn api_signin(app: &TestApp, client: &Client, email: &str, password: &str) -> String {
+    let r = client
+        .post(app.url("/api/v1/auth/signin"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "sign-in of {email}");
+    let body: Value = r.json().unwrap();
+    body["csrf_token"].as_str().unwrap().to_string()
+}
+
+/// A personal access token for a user, made directly.
+pub fn make_token(app: &TestApp, user_id: &str) -> String {
+    let plain = format!("st_{}", sangtao::app::secrets::random_token());
+    let token = sangtao::db::accounts::ApiToken {
+        id: sangtao::db::new_id(),
+        user_id: user_id.into(),
+        name: "test".into(),
+        token_hash: sangtao::app::secrets::token_hash(&plain),
+        created_at: sangtao::db::now(),
+        last_used_at: None,
+        revoked_at: None,
+    };
+    sangtao::db::accounts::insert_token(&mut app.conn(), &token).unwrap();
+    plain
 }

@@ -4,9 +4,12 @@
 
 mod helpers;
 
+mod access;
+mod accounts;
 mod api;
 mod cli;
 mod errors;
 mod health;
 mod ideas_list;
+mod mail;
 mod pages;

@@ -1,0 +1,5 @@
+//! Use cases: one function per thing a person does. Each checks its input, opens one transaction, applies the
+//! domain's rules, and writes the change together with its events and emails.
+
+pub mod accounts;
+pub mod secrets;
