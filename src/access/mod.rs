@@ -142,6 +142,27 @@ pub fn decide(need: Need, who: Option<&Principal>) -> Result<(), Denied> {
     }
 }
 
+/// Which units' data a person may administer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every unit (administrators).
+    Everything,
+    /// This unit and every unit below it (organizers and reviewers: their own unit's subtree).
+    Subtree(String),
+    /// No unit (an organizer not yet attached to a unit).
+    Nothing,
+}
+
+/// The units whose people and data `who` may administer: administrators everything, everyone else their unit's
+/// subtree.
+pub fn admin_scope(who: &Principal) -> Scope {
+    match (&who.role, &who.unit_id) {
+        (Role::Admin, _) => Scope::Everything,
+        (_, Some(unit)) => Scope::Subtree(unit.clone()),
+        (_, None) => Scope::Nothing,
+    }
+}
+
 /// Whether the public (anyone, signed in or not) may see the names of an idea's authors.
 ///
 /// In a blind contest the names stay hidden until the idea is chosen for application, because reviewers are also
@@ -192,5 +213,10 @@ mod tests {
             Ok(())
         );
         assert_eq!(decide(Need::Anyone, None), Ok(()));
+        assert_eq!(admin_scope(&p(Role::Admin)), Scope::Everything);
+        assert_eq!(admin_scope(&p(Role::Organizer)), Scope::Nothing);
+        let mut o = p(Role::Organizer);
+        o.unit_id = Some("q10".into());
+        assert_eq!(admin_scope(&o), Scope::Subtree("q10".into()));
     }
 }

@@ -252,13 +252,43 @@ pub fn release(conn: &mut DbConn, id: &str, worker: &str) -> QueryResult<bool> {
         .map(|n| n == 1)
 }
 
-/// Emails in `status` (all when `None`), newest first, at most `limit`.
+/// The recipients an organizer may see mail of: people whose unit lies in the scope. `None` means no restriction.
+fn scoped_recipients(
+    conn: &mut DbConn,
+    scope: &crate::access::Scope,
+) -> QueryResult<Option<Vec<String>>> {
+    use super::schema::{units, users};
+    use crate::access::Scope;
+    match scope {
+        Scope::Everything => Ok(None),
+        Scope::Nothing => Ok(Some(Vec::new())),
+        Scope::Subtree(unit_id) => {
+            let Some(unit) = super::catalog::unit_by_id(conn, unit_id)? else {
+                return Ok(Some(Vec::new()));
+            };
+            let prefix = format!("{}%", unit.path.replace('%', "\\%").replace('_', "\\_"));
+            users::table
+                .inner_join(units::table)
+                .filter(units::path.like(prefix).escape('\\'))
+                .select(users::email)
+                .load(conn)
+                .map(Some)
+        }
+    }
+}
+
+/// Emails in `status` (all when `None`) to recipients within `scope`, newest first, at most `limit`.
 pub fn list(
     conn: &mut DbConn,
     status: Option<MailStatus>,
+    scope: &crate::access::Scope,
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
+    let recipients = scoped_recipients(conn, scope)?;
     let mut query = outbox::table.select(OutboxRow::as_select()).into_boxed();
+    if let Some(r) = recipients {
+        query = query.filter(outbox::recipient.eq_any(r));
+    }
     query = match status {
         None => query,
         Some(MailStatus::Queued) => query
@@ -273,18 +303,26 @@ pub fn list(
         .load(conn)
 }
 
-/// How many emails are queued, failed and sent.
-pub fn counts(conn: &mut DbConn) -> QueryResult<MailCounts> {
-    let queued = outbox::table
+/// How many emails to recipients within `scope` are queued, failed and sent.
+pub fn counts(conn: &mut DbConn, scope: &crate::access::Scope) -> QueryResult<MailCounts> {
+    let recipients = scoped_recipients(conn, scope)?;
+    let base = || {
+        let q = outbox::table.into_boxed();
+        match &recipients {
+            Some(r) => q.filter(outbox::recipient.eq_any(r.clone())),
+            None => q,
+        }
+    };
+    let queued = base()
         .filter(outbox::sent_at.is_null())
         .filter(outbox::failed_at.is_null())
         .count()
         .get_result(conn)?;
-    let failed = outbox::table
+    let failed = base()
         .filter(outbox::failed_at.is_not_null())
         .count()
         .get_result(conn)?;
-    let sent = outbox::table
+    let sent = base()
         .filter(outbox::sent_at.is_not_null())
         .count()
         .get_result(conn)?;

@@ -202,6 +202,7 @@ diesel::table! {
 }
 
 diesel::joinable!(contests -> units (unit_id));
+diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(contest_categories -> contests (contest_id));
 diesel::joinable!(contest_categories -> categories (category_id));
 diesel::joinable!(ideas -> contests (contest_id));

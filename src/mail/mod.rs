@@ -149,18 +149,20 @@ pub fn enqueue(conn: &mut DbConn, msg: &Outgoing) -> QueryResult<String> {
     Ok(id)
 }
 
-/// Emails in `status` (all when `None`), newest first, at most `limit` (for the admin page).
+/// Emails in `status` (all when `None`) to people within `scope`, newest first, at most `limit` (for the admin
+/// page: an organizer sees the mail of their unit's subtree, an administrator everything).
 pub fn list(
     conn: &mut DbConn,
     status: Option<MailStatus>,
+    scope: &crate::access::Scope,
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
-    outbox::list(conn, status, limit)
+    outbox::list(conn, status, scope, limit)
 }
 
-/// How many emails are queued, failed and sent (for the admin page).
-pub fn counts(conn: &mut DbConn) -> QueryResult<MailCounts> {
-    outbox::counts(conn)
+/// How many emails to people within `scope` are queued, failed and sent (for the admin page).
+pub fn counts(conn: &mut DbConn, scope: &crate::access::Scope) -> QueryResult<MailCounts> {
+    outbox::counts(conn, scope)
 }
 
 #[cfg(test)]

@@ -443,13 +443,18 @@ pub struct MailFilter {
 #[utoipa::path(get, path = "/api/v1/admin/mail", tag = "admin",
     params(("status" = Option<String>, Query, description = "`queued`, `failed` or `sent`")),
     responses((status = 200, body = MailQueueDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn admin_mail(state: State, q: web::Query<MailFilter>) -> Result<HttpResponse, AppError> {
+pub async fn admin_mail(
+    state: State,
+    who: SignedIn,
+    q: web::Query<MailFilter>,
+) -> Result<HttpResponse, AppError> {
     let status = super::account_pages::mail_status(q.status.as_deref())?;
+    let scope = crate::access::admin_scope(&who.0);
     let (counts, rows) = state
         .with_conn(move |conn| {
             Ok((
-                crate::mail::counts(conn)?,
-                crate::mail::list(conn, status, 200)?,
+                crate::mail::counts(conn, &scope)?,
+                crate::mail::list(conn, status, &scope, 200)?,
             ))
         })
         .await?;

@@ -910,16 +910,18 @@ pub fn mail_status(raw: Option<&str>) -> Result<Option<crate::mail::MailStatus>,
 pub async fn admin_mail(
     req: HttpRequest,
     state: State,
+    who: SignedIn,
     q: web::Query<MailQuery>,
 ) -> Result<HttpResponse, AppError> {
     let status = mail_status(q.status.as_deref())?;
+    let scope = crate::access::admin_scope(&who.0);
     let ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
     let (counts, rows) = state
         .with_conn(move |conn| {
             Ok((
-                crate::mail::counts(conn)?,
-                crate::mail::list(conn, status, 200)?,
+                crate::mail::counts(conn, &scope)?,
+                crate::mail::list(conn, status, &scope, 200)?,
             ))
         })
         .await?;

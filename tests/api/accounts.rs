@@ -783,3 +783,60 @@ fn changing_the_password_needs_the_current_one() {
         api_signin(app, &new_client(), "doimk@example.org", "mật khẩu mới tinh");
     });
 }
+
+#[test]
+fn organizers_see_the_mail_of_their_own_units_only() {
+    each_engine(|app| {
+        // A member of Phường 12 registers; a member of Phường 4 asks for a reset link.
+        app.client
+            .post(app.url("/api/v1/auth/register"))
+            .json(&serde_json::json!({"email": "p12@example.org", "display_name": "Võ Thanh Tâm", "password": "mật khẩu đủ dài", "unit": "phuong-12"}))
+            .send()
+            .unwrap();
+        make_user(app, "p4@example.org", "mật khẩu của tôi", "member");
+        app.client
+            .post(app.url("/api/v1/auth/password/forgot"))
+            .json(&serde_json::json!({"email": "p4@example.org"}))
+            .send()
+            .unwrap();
+        let organizer = make_user(
+            app,
+            "bantochuc.p4@example.org",
+            "mật khẩu của tôi",
+            "organizer",
+        );
+        let admin = make_user(app, "admin.mail@example.org", "mật khẩu của tôi", "admin");
+        let recipients = |token: &str| -> Vec<String> {
+            let body: serde_json::Value = new_client()
+                .get(app.url("/api/v1/admin/mail"))
+                .bearer_auth(token)
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["recipient"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let seen = recipients(&make_token(app, &organizer));
+        assert!(seen.contains(&"p4@example.org".to_string()), "{seen:?}");
+        assert!(
+            !seen.contains(&"p12@example.org".to_string()),
+            "another ward's mail is hidden: {seen:?}"
+        );
+        let all = recipients(&make_token(app, &admin));
+        assert!(
+            all.contains(&"p12@example.org".to_string())
+                && all.contains(&"p4@example.org".to_string())
+        );
+        let r = new_client()
+            .get(app.url("/api/v1/admin/mail?status=nope"))
+            .bearer_auth(make_token(app, &admin))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+    });
+}

@@ -559,9 +559,15 @@ fn without_smtp_each_email_is_an_eml_file() {
 
         // The admin read functions.
         let mut conn = app.conn();
-        let counts = mail::counts(&mut conn).unwrap();
+        let counts = mail::counts(&mut conn, &sangtao::access::Scope::Everything).unwrap();
         assert_eq!((counts.queued, counts.failed, counts.sent), (0, 0, 2));
-        let sent = mail::list(&mut conn, Some(MailStatus::Sent), 10).unwrap();
+        let sent = mail::list(
+            &mut conn,
+            Some(MailStatus::Sent),
+            &sangtao::access::Scope::Everything,
+            10,
+        )
+        .unwrap();
         assert_eq!(sent.len(), 2);
         assert_eq!(sent[0].id, ids[1], "newest first");
         assert_eq!(sent[0].kind, "verify");
@@ -570,16 +576,31 @@ fn without_smtp_each_email_is_an_eml_file() {
                 .all(|r| r.sent_at.is_some() && r.failed_at.is_none())
         );
         assert!(
-            mail::list(&mut conn, Some(MailStatus::Queued), 10)
-                .unwrap()
-                .is_empty()
+            mail::list(
+                &mut conn,
+                Some(MailStatus::Queued),
+                &sangtao::access::Scope::Everything,
+                10
+            )
+            .unwrap()
+            .is_empty()
         );
         assert!(
-            mail::list(&mut conn, Some(MailStatus::Failed), 10)
-                .unwrap()
-                .is_empty()
+            mail::list(
+                &mut conn,
+                Some(MailStatus::Failed),
+                &sangtao::access::Scope::Everything,
+                10
+            )
+            .unwrap()
+            .is_empty()
         );
-        assert_eq!(mail::list(&mut conn, None, 1).unwrap().len(), 1);
+        assert_eq!(
+            mail::list(&mut conn, None, &sangtao::access::Scope::Everything, 1)
+                .unwrap()
+                .len(),
+            1
+        );
     });
 }
 
@@ -775,9 +796,15 @@ fn a_permanent_rejection_fails_the_email_without_retrying() {
         assert!(good.sent_at.is_some(), "{good:?}");
 
         let mut conn = app.conn();
-        let counts = mail::counts(&mut conn).unwrap();
+        let counts = mail::counts(&mut conn, &sangtao::access::Scope::Everything).unwrap();
         assert_eq!((counts.queued, counts.failed, counts.sent), (0, 1, 1));
-        let failed = mail::list(&mut conn, Some(MailStatus::Failed), 10).unwrap();
+        let failed = mail::list(
+            &mut conn,
+            Some(MailStatus::Failed),
+            &sangtao::access::Scope::Everything,
+            10,
+        )
+        .unwrap();
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].recipient, "nobody@example.vn");
         assert!(failed[0].last_error.is_some());
