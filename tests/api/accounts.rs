@@ -840,3 +840,39 @@ fn organizers_see_the_mail_of_their_own_units_only() {
         assert_eq!(r.status().as_u16(), 400);
     });
 }
+
+#[test]
+fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    let register = |app: &TestApp, n: usize, forwarded: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/register"))
+            .header("x-forwarded-for", forwarded)
+            .json(&serde_json::json!({"email": format!("xff{n}@example.org"), "display_name": "Đỗ Minh Khang", "password": "mật khẩu đủ dài", "unit": "phuong-2"}))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for engine in crate::helpers::engines() {
+        // Behind a trusted proxy, each forwarded client has its own limit (10 registrations an hour).
+        let app = crate::helpers::spawn_app_with(
+            engine.clone(),
+            &[("SANGTAO_TRUSTED_PROXIES", "127.0.0.1")],
+        );
+        for n in 0..10 {
+            assert_eq!(register(&app, n, "203.0.113.7"), 202);
+        }
+        assert_eq!(register(&app, 10, "203.0.113.7"), 429);
+        assert_eq!(
+            register(&app, 11, "203.0.113.8"),
+            202,
+            "another client behind the proxy"
+        );
+        // Without a trusted proxy the header is ignored: a client cannot dodge its limit by inventing addresses.
+        let app = crate::helpers::spawn_app_with(engine, &[]);
+        for n in 0..10 {
+            assert_eq!(register(&app, n, &format!("198.51.100.{n}")), 202);
+        }
+        assert_eq!(register(&app, 10, "198.51.100.99"), 429);
+    }
+}
