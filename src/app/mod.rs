@@ -2,4 +2,5 @@
 //! domain's rules, and writes the change together with its events and emails.
 
 pub mod accounts;
+pub mod ideas;
 pub mod secrets;

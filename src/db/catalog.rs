@@ -224,3 +224,21 @@ pub fn unit_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Unit>> {
         .first(conn)
         .optional()
 }
+
+/// The contest with this id.
+pub fn contests_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Contest>> {
+    contests::table
+        .find(id)
+        .select(Contest::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The category with this id.
+pub fn category_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<Category>> {
+    categories::table
+        .find(id)
+        .select(Category::as_select())
+        .first(conn)
+        .optional()
+}

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod schema;
 pub mod seed;
 pub mod stats;
+pub mod submissions;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -201,6 +201,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idea_versions (idea_id, version) {
+        idea_id -> Text,
+        version -> Integer,
+        title -> Text,
+        summary -> Text,
+        situation -> Text,
+        solution -> Text,
+        impact -> Text,
+        resources -> Text,
+        applies_where -> Text,
+        category_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        idea_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contests -> units (unit_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(contest_categories -> contests (contest_id));
@@ -210,6 +236,7 @@ diesel::joinable!(ideas -> categories (category_id));
 diesel::joinable!(ideas -> units (unit_id));
 diesel::joinable!(ideas -> users (author_id));
 diesel::joinable!(idea_coauthors -> ideas (idea_id));
+diesel::joinable!(idea_versions -> ideas (idea_id));
 diesel::joinable!(idea_coauthors -> users (user_id));
 diesel::joinable!(attachments -> ideas (idea_id));
 diesel::joinable!(adoptions -> ideas (idea_id));
@@ -235,4 +262,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     outbox,
     rate_limits,
+    idea_versions,
+    idempotency_keys,
 );

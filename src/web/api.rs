@@ -10,7 +10,7 @@ use super::error::{AppError, ErrorBody, method_not_allowed};
 use super::i18n::Lang;
 use super::pages::load_page;
 use super::view::rfc3339;
-use super::{State, account_api};
+use super::{State, account_api, idea_api};
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
 use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
@@ -399,6 +399,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         account_api::forgot, account_api::reset, account_api::me, account_api::change_password,
         account_api::signout_all, account_api::tokens, account_api::create_token, account_api::revoke_token,
         account_api::admin_users, account_api::admin_update_user, account_api::admin_mail,
+        idea_api::create, idea_api::update, idea_api::submit, idea_api::withdraw, idea_api::mine, idea_api::mine_one,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto)),
     modifiers(&BearerAuth),
@@ -440,11 +441,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/v1/ideas")
             .route(web::get().to(list_ideas))
+            .route(web::post().to(idea_api::create))
             .default_service(web::to(method_not_allowed)),
     )
     .service(
         web::resource("/api/v1/ideas/{id}")
             .route(web::get().to(get_idea))
+            .route(web::patch().to(idea_api::update))
             .default_service(web::to(method_not_allowed)),
     )
     .service(resource("/api/v1/contests", list_contests))
@@ -454,6 +457,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     )
     .service(resource("/api/v1/categories", list_categories))
+    .route(
+        "/api/v1/ideas/{id}/submit",
+        web::post().to(idea_api::submit),
+    )
+    .route(
+        "/api/v1/ideas/{id}/withdraw",
+        web::post().to(idea_api::withdraw),
+    )
+    .route("/api/v1/me/ideas", web::get().to(idea_api::mine))
+    .route("/api/v1/me/ideas/{id}", web::get().to(idea_api::mine_one))
     .route(
         "/api/v1/auth/register",
         web::post().to(account_api::register),

@@ -45,6 +45,10 @@ pub enum AppError {
         /// Seconds until the limit resets.
         retry_after: u64,
     },
+    /// A rule of the portal refuses the action (contest closed, limit reached, idea not editable…); the code says
+    /// which (`rule.<code>` in the translations).
+    #[error("refused: {0}")]
+    Rule(&'static str),
     /// An email link that is unknown, used or expired.
     #[error("link invalid")]
     LinkInvalid,
@@ -178,6 +182,7 @@ impl AppError {
                 "link_invalid",
                 "error.link_invalid",
             ),
+            AppError::Rule(code) => simple(StatusCode::CONFLICT, code, &format!("rule.{code}")),
             AppError::NotFound(what) => simple(
                 StatusCode::NOT_FOUND,
                 "not_found",

@@ -8,6 +8,8 @@ pub mod cache;
 pub mod error;
 pub mod forms;
 pub mod i18n;
+pub mod idea_api;
+pub mod idea_pages;
 pub mod pages;
 pub mod validation;
 pub mod view;
@@ -96,6 +98,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz))
         .route("/", web::get().to(pages::home))
         .route("/ideas", web::get().to(pages::ideas))
+        // Before /ideas/{id}, which would take "new" for an id.
+        .service(
+            web::resource("/ideas/new")
+                .route(web::get().to(idea_pages::new_form))
+                .route(web::post().to(idea_pages::new_submit)),
+        )
+        .route("/me/ideas", web::get().to(idea_pages::my_ideas))
+        .route("/me/ideas/{id}", web::get().to(idea_pages::my_idea))
+        .service(
+            web::resource("/me/ideas/{id}/edit")
+                .route(web::get().to(idea_pages::edit_form))
+                .route(web::post().to(idea_pages::edit_submit)),
+        )
+        .route("/me/ideas/{id}/submit", web::post().to(idea_pages::submit))
+        .route(
+            "/me/ideas/{id}/withdraw",
+            web::post().to(idea_pages::withdraw),
+        )
         .route("/ideas/{id}", web::get().to(pages::idea))
         .route("/contests/{slug}", web::get().to(pages::contest))
         .service(

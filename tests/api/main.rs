@@ -13,3 +13,4 @@ mod health;
 mod ideas_list;
 mod mail;
 mod pages;
+mod submissions;

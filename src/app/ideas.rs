@@ -1,0 +1,402 @@
+//! Writing ideas: create (as a draft or submitted at once), edit, submit, withdraw — each one transaction that also
+//! keeps versions, writes events, and records the idempotency key.
+
+use validator::Validate;
+
+use crate::access::Principal;
+use crate::db::catalog::{self, Category, Contest};
+use crate::db::events::Event;
+use crate::db::ideas::Idea;
+use crate::db::submissions::{self as store, IdeaVersion};
+use crate::db::{DbConn, new_id, now, write_tx};
+use crate::domain::idea::{IdeaFields, author_may_edit, author_may_submit, author_may_withdraw};
+use crate::domain::status::IdeaStatus;
+use crate::domain::validation::{FieldError, from_validator};
+use crate::web::error::AppError;
+
+/// What the author asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// Keep it as a draft.
+    Draft,
+    /// Submit it to the contest.
+    Submit,
+}
+
+/// The longest idempotency key accepted.
+pub const MAX_KEY_LEN: usize = 100;
+
+fn status_of(idea: &Idea) -> Result<IdeaStatus, AppError> {
+    IdeaStatus::parse(&idea.status)
+        .ok_or_else(|| AppError::Internal(format!("unknown status {}", idea.status)))
+}
+
+/// Checks the contest accepts submissions from this person now.
+fn check_contest(conn: &mut DbConn, who: &Principal, contest: &Contest) -> Result<(), AppError> {
+    if !who.verified {
+        return Err(AppError::Rule("email_not_verified"));
+    }
+    let now = now();
+    if now < contest.opens_at {
+        return Err(AppError::Rule("contest_not_open"));
+    }
+    if !contest.is_open_at(now) {
+        return Err(AppError::Rule("contest_closed"));
+    }
+    // Members of the organizing unit's subtree take part; others are not members of this contest.
+    let contest_unit =
+        catalog::unit_by_id(conn, &contest.unit_id)?.ok_or(AppError::NotFound("contest"))?;
+    let member_unit = match &who.unit_id {
+        Some(u) => catalog::unit_by_id(conn, u)?,
+        None => None,
+    };
+    match member_unit {
+        Some(u) if u.path.starts_with(&contest_unit.path) => Ok(()),
+        _ => Err(AppError::Rule("outside_contest_unit")),
+    }
+}
+
+fn category_in(conn: &mut DbConn, contest: &Contest, slug: &str) -> Result<Category, AppError> {
+    catalog::contest_categories_of(conn, &contest.id)?
+        .into_iter()
+        .find(|c| c.slug == slug)
+        .ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::new(
+                "category",
+                if slug.is_empty() {
+                    "required"
+                } else {
+                    "unknown_category"
+                },
+            )])
+        })
+}
+
+fn check_fields(fields: &IdeaFields, intent: Intent) -> Result<IdeaFields, AppError> {
+    fields
+        .validate()
+        .map_err(|e| AppError::Invalid(from_validator(&e)))?;
+    let fields = fields.trimmed();
+    if intent == Intent::Submit {
+        let missing = fields.missing_for_submit();
+        if !missing.is_empty() {
+            return Err(AppError::Invalid(missing));
+        }
+    }
+    Ok(fields)
+}
+
+fn check_limit(conn: &mut DbConn, who: &Principal, contest: &Contest) -> Result<(), AppError> {
+    if store::counted_ideas(conn, &who.user_id, &contest.id)?
+        >= i64::from(contest.max_ideas_per_member)
+    {
+        return Err(AppError::Rule("idea_limit_reached"));
+    }
+    Ok(())
+}
+
+fn transition(idea: &Idea, actor: &str, from: IdeaStatus, to: IdeaStatus) -> Event {
+    Event {
+        id: new_id(),
+        idea_id: Some(idea.id.clone()),
+        contest_id: Some(idea.contest_id.clone()),
+        actor_id: Some(actor.into()),
+        kind: "transition".into(),
+        from_status: Some(from.code().into()),
+        to_status: Some(to.code().into()),
+        reason: None,
+        created_at: now(),
+    }
+}
+
+fn insert_event(conn: &mut DbConn, e: &Event) -> Result<(), AppError> {
+    use diesel::prelude::*;
+    diesel::insert_into(crate::db::schema::events::table)
+        .values(e)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Moves a draft to submitted: first listing time, public visibility, version kept, event written.
+fn mark_submitted(
+    conn: &mut DbConn,
+    idea: &mut Idea,
+    contest: &Contest,
+    who: &Principal,
+) -> Result<(), AppError> {
+    let now = now();
+    idea.status = IdeaStatus::Submitted.code().into();
+    idea.is_public = IdeaStatus::Submitted.is_listed_publicly(contest.ideas_public);
+    idea.submitted_at = Some(now);
+    idea.listed_at = idea.listed_at.or(Some(now));
+    idea.updated_at = now;
+    store::insert_version(conn, &IdeaVersion::of(idea, &who.user_id, now))?;
+    insert_event(
+        conn,
+        &transition(idea, &who.user_id, IdeaStatus::Draft, IdeaStatus::Submitted),
+    )
+}
+
+fn apply(idea: &mut Idea, fields: &IdeaFields, category: &Category) {
+    idea.category_id = category.id.clone();
+    idea.title = fields.title.clone();
+    idea.summary = fields.summary.clone();
+    idea.situation = fields.situation.clone();
+    idea.solution = fields.solution.clone();
+    idea.impact = fields.impact.clone();
+    idea.resources = fields.resources.clone();
+    idea.applies_where = fields.applies_where.clone();
+}
+
+/// Creates an idea in a contest, as a draft or submitted at once. With an idempotency key, a repeated request (a
+/// double click, a retry after a lost answer) returns the idea the first one made and creates nothing; the answer's
+/// flag says whether this request created it.
+pub fn create(
+    conn: &mut DbConn,
+    who: &Principal,
+    contest_slug: &str,
+    fields: &IdeaFields,
+    intent: Intent,
+    key: Option<&str>,
+) -> Result<(String, bool), AppError> {
+    let key = key.map(str::trim).filter(|k| !k.is_empty());
+    if key.is_some_and(|k| k.len() > MAX_KEY_LEN) {
+        return Err(AppError::Invalid(vec![
+            FieldError::new("idempotency_key", "too_long").with("max", MAX_KEY_LEN),
+        ]));
+    }
+    if let Some(k) = key
+        && let Some(existing) = store::idea_for_key(conn, &who.user_id, k)?
+    {
+        return Ok((existing, false));
+    }
+    let contest = catalog::contest_by_slug(conn, contest_slug.trim())?
+        .ok_or_else(|| AppError::Invalid(vec![FieldError::new("contest", "unknown_contest")]))?;
+    let fields = check_fields(fields, intent)?;
+    let category = category_in(conn, &contest, &fields.category)?;
+    check_contest(conn, who, &contest)?;
+    let unit_id = who
+        .unit_id
+        .clone()
+        .ok_or(AppError::Rule("outside_contest_unit"))?;
+    let result = write_tx(conn, |conn| {
+        if intent == Intent::Submit {
+            check_limit(conn, who, &contest)?;
+        }
+        let now = now();
+        let mut idea = Idea {
+            id: new_id(),
+            contest_id: contest.id.clone(),
+            category_id: category.id.clone(),
+            unit_id: unit_id.clone(),
+            author_id: who.user_id.clone(),
+            title: String::new(),
+            summary: String::new(),
+            situation: String::new(),
+            solution: String::new(),
+            impact: String::new(),
+            resources: String::new(),
+            applies_where: String::new(),
+            status: IdeaStatus::Draft.code().into(),
+            is_public: false,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            listed_at: None,
+        };
+        apply(&mut idea, &fields, &category);
+        store::insert_idea(conn, &idea)?;
+        if let Some(k) = key {
+            match store::insert_key(conn, &who.user_id, k, &idea.id, now) {
+                Ok(()) => {}
+                // A concurrent request with the same key won: this transaction is rolled back, and the caller
+                // answers with the winner's idea below.
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    return Err(AppError::Rule("idempotency_race"));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        insert_event(
+            conn,
+            &Event {
+                id: new_id(),
+                idea_id: Some(idea.id.clone()),
+                contest_id: Some(contest.id.clone()),
+                actor_id: Some(who.user_id.clone()),
+                kind: "created".into(),
+                from_status: None,
+                to_status: Some(IdeaStatus::Draft.code().into()),
+                reason: None,
+                created_at: now,
+            },
+        )?;
+        if intent == Intent::Submit {
+            mark_submitted(conn, &mut idea, &contest, who)?;
+            store::save_idea(conn, &idea)?;
+        }
+        Ok(idea.id)
+    });
+    match (result, key) {
+        (Ok(id), _) => Ok((id, true)),
+        (Err(AppError::Rule("idempotency_race")), Some(k)) => {
+            store::idea_for_key(conn, &who.user_id, k)?
+                .map(|id| (id, false))
+                .ok_or(AppError::Internal("idempotency key vanished".into()))
+        }
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// The author's idea with its contest, for changes; someone else's idea is "not found" (no hint that it exists).
+fn own(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<(Idea, Contest), AppError> {
+    let idea = store::idea_by_id(conn, idea_id)?.ok_or(AppError::NotFound("idea"))?;
+    if idea.author_id != who.user_id {
+        return Err(AppError::NotFound("idea"));
+    }
+    let contest =
+        catalog::contests_by_id(conn, &idea.contest_id)?.ok_or(AppError::NotFound("contest"))?;
+    Ok((idea, contest))
+}
+
+/// Edits an idea; a submitted idea keeps the previous text as a version. With [`Intent::Submit`], a draft is also
+/// submitted.
+pub fn update(
+    conn: &mut DbConn,
+    who: &Principal,
+    idea_id: &str,
+    fields: &IdeaFields,
+    intent: Intent,
+) -> Result<Idea, AppError> {
+    let (idea, contest) = own(conn, who, idea_id)?;
+    let status = status_of(&idea)?;
+    let submit = intent == Intent::Submit && status == IdeaStatus::Draft;
+    // An already submitted idea must stay complete.
+    let needs_complete = if submit || status != IdeaStatus::Draft {
+        Intent::Submit
+    } else {
+        Intent::Draft
+    };
+    let fields = check_fields(fields, needs_complete)?;
+    let category = category_in(conn, &contest, &fields.category)?;
+    if !author_may_edit(status, contest.is_open_at(now())) {
+        return Err(AppError::Rule(if contest.is_open_at(now()) {
+            "not_editable"
+        } else {
+            "contest_closed"
+        }));
+    }
+    if submit {
+        check_contest(conn, who, &contest)?;
+    }
+    write_tx(conn, |conn| {
+        let mut idea = store::idea_by_id(conn, idea_id)?.ok_or(AppError::NotFound("idea"))?;
+        apply(&mut idea, &fields, &category);
+        idea.updated_at = now();
+        if submit {
+            check_limit(conn, who, &contest)?;
+            mark_submitted(conn, &mut idea, &contest, who)?;
+        } else if status != IdeaStatus::Draft {
+            idea.version += 1;
+            store::insert_version(conn, &IdeaVersion::of(&idea, &who.user_id, idea.updated_at))?;
+            insert_event(
+                conn,
+                &Event {
+                    kind: "edited".into(),
+                    reason: Some(format!("version {}", idea.version)),
+                    ..transition(&idea, &who.user_id, status, status)
+                },
+            )?;
+        }
+        store::save_idea(conn, &idea)?;
+        Ok(idea)
+    })
+}
+
+/// Submits a draft as it is.
+pub fn submit(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<Idea, AppError> {
+    let (idea, contest) = own(conn, who, idea_id)?;
+    let status = status_of(&idea)?;
+    if !author_may_submit(status, true) {
+        return Err(AppError::Rule("already_submitted"));
+    }
+    if !contest.is_open_at(now()) {
+        return Err(AppError::Rule("contest_closed"));
+    }
+    let fields = IdeaFields {
+        category: catalog::category_by_id(conn, &idea.category_id)?
+            .map(|c| c.slug)
+            .unwrap_or_default(),
+        title: idea.title.clone(),
+        summary: idea.summary.clone(),
+        situation: idea.situation.clone(),
+        solution: idea.solution.clone(),
+        impact: idea.impact.clone(),
+        resources: idea.resources.clone(),
+        applies_where: idea.applies_where.clone(),
+    };
+    update(conn, who, idea_id, &fields, Intent::Submit)
+}
+
+/// Withdraws a submitted idea before its review starts.
+pub fn withdraw(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<Idea, AppError> {
+    let (_, contest) = own(conn, who, idea_id)?;
+    write_tx(conn, |conn| {
+        let mut idea = store::idea_by_id(conn, idea_id)?.ok_or(AppError::NotFound("idea"))?;
+        let status = status_of(&idea)?;
+        if !author_may_withdraw(status) {
+            return Err(AppError::Rule("not_withdrawable"));
+        }
+        idea.status = IdeaStatus::Withdrawn.code().into();
+        idea.is_public = IdeaStatus::Withdrawn.is_listed_publicly(contest.ideas_public);
+        idea.updated_at = now();
+        store::save_idea(conn, &idea)?;
+        insert_event(
+            conn,
+            &transition(&idea, &who.user_id, status, IdeaStatus::Withdrawn),
+        )?;
+        Ok(idea)
+    })
+}
+
+/// An idea as its author (or a co-author) sees it.
+pub struct OwnIdea {
+    /// The idea.
+    pub idea: Idea,
+    /// Its contest.
+    pub contest: Contest,
+    /// Its category.
+    pub category: Option<Category>,
+    /// Submitted versions, newest first.
+    pub versions: Vec<IdeaVersion>,
+    /// What happened, oldest first.
+    pub events: Vec<Event>,
+    /// Whether the reader is the author (co-authors only read).
+    pub is_author: bool,
+}
+
+/// The idea for its author or a co-author; for anyone else, "not found".
+pub fn view_own(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<OwnIdea, AppError> {
+    let idea = store::idea_by_id(conn, idea_id)?.ok_or(AppError::NotFound("idea"))?;
+    let is_author = idea.author_id == who.user_id;
+    if !is_author && !store::is_coauthor(conn, idea_id, &who.user_id)? {
+        return Err(AppError::NotFound("idea"));
+    }
+    let contest =
+        catalog::contests_by_id(conn, &idea.contest_id)?.ok_or(AppError::NotFound("contest"))?;
+    let category = catalog::category_by_id(conn, &idea.category_id)?;
+    let versions = store::versions_of(conn, idea_id)?;
+    let events = crate::db::events::for_idea(conn, idea_id)?;
+    Ok(OwnIdea {
+        idea,
+        contest,
+        category,
+        versions,
+        events,
+        is_author,
+    })
+}

@@ -1,0 +1,292 @@
+//! The API for writing ideas: create, edit, submit, withdraw, and the author's own ideas.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::State;
+use super::auth::SignedIn;
+use super::error::{AppError, ErrorBody};
+use super::view::rfc3339;
+use crate::app::ideas::{self, Intent, OwnIdea};
+use crate::db::submissions;
+use crate::domain::idea::IdeaFields;
+use crate::domain::listing::{ParamError, parse_idea_id};
+
+/// A new idea.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewIdeaBody {
+    /// The contest's slug.
+    pub contest: String,
+    /// `true` to submit at once (every required field complete); `false` (default) keeps a draft.
+    #[serde(default)]
+    pub submit: bool,
+    /// The idea's fields.
+    #[serde(flatten)]
+    pub fields: IdeaFields,
+}
+
+/// Changes to an idea: every field is replaced.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EditIdeaBody {
+    /// `true` to submit a draft with these fields.
+    #[serde(default)]
+    pub submit: bool,
+    /// The idea's fields.
+    #[serde(flatten)]
+    pub fields: IdeaFields,
+}
+
+/// One of the person's own ideas.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OwnIdeaDto {
+    /// Id.
+    pub id: String,
+    /// Contest slug.
+    pub contest: String,
+    /// Category slug.
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Thực trạng.
+    pub situation: String,
+    /// Giải pháp.
+    pub solution: String,
+    /// Hiệu quả dự kiến.
+    pub impact: String,
+    /// Resources.
+    pub resources: String,
+    /// Where it applies.
+    pub applies_where: String,
+    /// Status code.
+    pub status: String,
+    /// Version (one per submitted text).
+    pub version: i32,
+    /// Whether the public sees it.
+    pub public: bool,
+    /// Whether the reader is the author (co-authors only read).
+    pub is_author: bool,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+    /// Submitted (RFC 3339).
+    pub submitted_at: Option<String>,
+}
+
+fn own_dto(o: &OwnIdea) -> OwnIdeaDto {
+    let i = &o.idea;
+    OwnIdeaDto {
+        id: i.id.clone(),
+        contest: o.contest.slug.clone(),
+        category: o
+            .category
+            .as_ref()
+            .map(|c| c.slug.clone())
+            .unwrap_or_default(),
+        title: i.title.clone(),
+        summary: i.summary.clone(),
+        situation: i.situation.clone(),
+        solution: i.solution.clone(),
+        impact: i.impact.clone(),
+        resources: i.resources.clone(),
+        applies_where: i.applies_where.clone(),
+        status: i.status.clone(),
+        version: i.version,
+        public: i.is_public,
+        is_author: o.is_author,
+        created_at: rfc3339(i.created_at),
+        updated_at: rfc3339(i.updated_at),
+        submitted_at: i.submitted_at.map(rfc3339),
+    }
+}
+
+fn idea_id(raw: &str) -> Result<String, AppError> {
+    parse_idea_id(raw).ok_or(AppError::BadParam(ParamError::new("id", "invalid_id")))
+}
+
+fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    b.insert_header((header::CACHE_CONTROL, "no-store"));
+    b
+}
+
+/// Create an idea (a draft, or submitted with `"submit": true`). Send an `Idempotency-Key` header to make retries
+/// safe: a repeated request with the same key answers 200 with the idea the first one made.
+#[utoipa::path(post, path = "/api/v1/ideas", tag = "ideas", request_body = NewIdeaBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique string, at most 100 characters")),
+    responses((status = 201, body = OwnIdeaDto), (status = 200, description = "Already created with this key", body = OwnIdeaDto),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, description = "A rule refuses it: contest closed, limit reached…", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    body: web::Json<NewIdeaBody>,
+) -> Result<HttpResponse, AppError> {
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = body.into_inner();
+    let intent = if body.submit {
+        Intent::Submit
+    } else {
+        Intent::Draft
+    };
+    let principal = who.0.clone();
+    let (created, dto) = state
+        .with_conn(move |conn| {
+            let (id, created) = ideas::create(
+                conn,
+                &principal,
+                &body.contest,
+                &body.fields,
+                intent,
+                key.as_deref(),
+            )?;
+            let own = ideas::view_own(conn, &principal, &id)?;
+            Ok((created, own_dto(&own)))
+        })
+        .await?;
+    if created {
+        state.cache.bump();
+        Ok(no_store(HttpResponse::Created())
+            .insert_header((header::LOCATION, format!("/api/v1/me/ideas/{}", dto.id)))
+            .json(dto))
+    } else {
+        Ok(no_store(HttpResponse::Ok()).json(dto))
+    }
+}
+
+/// Edit an idea (its author, while the contest is open and the idea is a draft or submitted); a submitted idea keeps
+/// its previous text as a version.
+#[utoipa::path(patch, path = "/api/v1/ideas/{id}", tag = "ideas", request_body = EditIdeaBody,
+    params(("id" = String, Path, description = "Idea id")),
+    responses((status = 200, body = OwnIdeaDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Json<EditIdeaBody>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let body = body.into_inner();
+    let intent = if body.submit {
+        Intent::Submit
+    } else {
+        Intent::Draft
+    };
+    let dto = state
+        .with_conn(move |conn| {
+            ideas::update(conn, &who.0, &id, &body.fields, intent)?;
+            let own = ideas::view_own(conn, &who.0, &id)?;
+            Ok(own_dto(&own))
+        })
+        .await?;
+    state.cache.bump();
+    Ok(no_store(HttpResponse::Ok()).json(dto))
+}
+
+/// Submit a draft.
+#[utoipa::path(post, path = "/api/v1/ideas/{id}/submit", tag = "ideas", params(("id" = String, Path, description = "Idea id")),
+    responses((status = 200, body = OwnIdeaDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn submit(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let dto = state
+        .with_conn(move |conn| {
+            ideas::submit(conn, &who.0, &id)?;
+            let own = ideas::view_own(conn, &who.0, &id)?;
+            Ok(own_dto(&own))
+        })
+        .await?;
+    state.cache.bump();
+    Ok(no_store(HttpResponse::Ok()).json(dto))
+}
+
+/// Withdraw a submitted idea before its review starts.
+#[utoipa::path(post, path = "/api/v1/ideas/{id}/withdraw", tag = "ideas", params(("id" = String, Path, description = "Idea id")),
+    responses((status = 200, body = OwnIdeaDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn withdraw(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let dto = state
+        .with_conn(move |conn| {
+            ideas::withdraw(conn, &who.0, &id)?;
+            let own = ideas::view_own(conn, &who.0, &id)?;
+            Ok(own_dto(&own))
+        })
+        .await?;
+    state.cache.bump();
+    Ok(no_store(HttpResponse::Ok()).json(dto))
+}
+
+/// A row of the person's ideas.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyIdeaDto {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Status code.
+    pub status: String,
+    /// Contest title.
+    pub contest: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+    /// Whether the reader is the author (otherwise a co-author).
+    pub is_author: bool,
+}
+
+/// The person's drafts and submitted ideas, and those they co-author.
+#[utoipa::path(get, path = "/api/v1/me/ideas", tag = "ideas", responses((status = 200, body = Vec<MyIdeaDto>), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn mine(state: State, who: SignedIn) -> Result<HttpResponse, AppError> {
+    let user = who.0.user_id.clone();
+    let rows = state
+        .with_conn(move |conn| Ok(submissions::my_ideas(conn, &user)?))
+        .await?;
+    let list: Vec<MyIdeaDto> = rows
+        .into_iter()
+        .map(|r| MyIdeaDto {
+            is_author: r.author_id == who.0.user_id,
+            id: r.id,
+            title: r.title,
+            status: r.status,
+            contest: r.contest_title,
+            updated_at: rfc3339(r.updated_at),
+        })
+        .collect();
+    Ok(no_store(HttpResponse::Ok()).json(list))
+}
+
+/// One of the person's ideas (author or co-author), drafts included.
+#[utoipa::path(get, path = "/api/v1/me/ideas/{id}", tag = "ideas", params(("id" = String, Path, description = "Idea id")),
+    responses((status = 200, body = OwnIdeaDto), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn mine_one(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let dto = state
+        .with_conn(move |conn| {
+            let own = ideas::view_own(conn, &who.0, &id)?;
+            Ok(own_dto(&own))
+        })
+        .await?;
+    Ok(no_store(HttpResponse::Ok()).json(dto))
+}

@@ -1,0 +1,628 @@
+//! Pages for writing ideas: the form (new and edit), "my ideas", and the author's view with its timeline and
+//! versions.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::auth::SignedIn;
+use super::error::AppError;
+use super::forms::{Form, field};
+use super::i18n::Lang;
+use super::pages::{Ctx, HTML, ctx_of, render};
+use super::view::{self, Choice, date_time, href};
+use super::{AppState, State};
+use crate::access::Principal;
+use crate::app::ideas::{self, Intent};
+use crate::db::{catalog, submissions};
+use crate::domain::idea::{IdeaFields, author_may_edit, author_may_submit, author_may_withdraw};
+use crate::domain::listing::{ParamError, parse_idea_id};
+use crate::domain::status::IdeaStatus;
+
+fn page(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(HTML)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+fn idea_id(raw: &str) -> Result<String, AppError> {
+    parse_idea_id(raw).ok_or(AppError::BadParam(ParamError::new("id", "invalid_id")))
+}
+
+/// A multi-line field of the form.
+struct Area {
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    rows: u32,
+}
+
+fn areas(lang: Lang) -> Vec<Area> {
+    [
+        ("summary", 3),
+        ("situation", 6),
+        ("solution", 8),
+        ("impact", 4),
+        ("resources", 3),
+        ("applies_where", 2),
+    ]
+    .into_iter()
+    .map(|(name, rows)| Area {
+        name,
+        label: lang.t(&format!("idea_form.{name}")),
+        hint: lang.t(&format!("idea_form.{name}_hint")),
+        rows,
+    })
+    .collect()
+}
+
+#[derive(Template)]
+#[template(path = "idea_form.html")]
+struct IdeaFormPage {
+    ctx: Ctx,
+    heading: String,
+    action: String,
+    contest_title: String,
+    contest_href: String,
+    closes: String,
+    categories: Vec<Choice>,
+    areas: Vec<Area>,
+    form: Form,
+    idempotency_key: String,
+    can_draft: bool,
+    submit_label: &'static str,
+}
+
+/// What the form needs besides the values: the contest and where it posts.
+struct FormTarget {
+    contest_slug: String,
+    action: String,
+    heading_key: &'static str,
+    can_draft: bool,
+    idempotency_key: String,
+}
+
+async fn render_form(
+    req: &HttpRequest,
+    state: &AppState,
+    target: FormTarget,
+    form: Form,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let ctx = ctx_of(req, state);
+    let lang = ctx.lang;
+    let slug = target.contest_slug.clone();
+    let (contest, categories) = state
+        .with_conn(move |conn| {
+            let contest =
+                catalog::contest_by_slug(conn, &slug)?.ok_or(AppError::NotFound("contest"))?;
+            let categories = catalog::contest_categories_of(conn, &contest.id)?;
+            Ok((contest, categories))
+        })
+        .await?;
+    let body = render(&IdeaFormPage {
+        heading: lang.t(target.heading_key).into(),
+        action: target.action,
+        contest_href: format!("/contests/{}", contest.slug),
+        closes: date_time(lang, contest.closes_at),
+        contest_title: contest.title,
+        categories: categories
+            .iter()
+            .map(|c| Choice {
+                value: c.slug.clone(),
+                label: c.name(lang.code()).into(),
+                selected: false,
+            })
+            .collect(),
+        areas: areas(lang),
+        form,
+        idempotency_key: target.idempotency_key,
+        can_draft: target.can_draft,
+        submit_label: lang.t(if target.can_draft {
+            "idea_form.submit"
+        } else {
+            "idea_form.save"
+        }),
+        ctx,
+    })?;
+    Ok(page(status, body))
+}
+
+fn fields_from(body: &HashMap<String, String>) -> IdeaFields {
+    IdeaFields {
+        category: field(body, "category"),
+        title: field(body, "title"),
+        summary: field(body, "summary"),
+        situation: field(body, "situation"),
+        solution: field(body, "solution"),
+        impact: field(body, "impact"),
+        resources: field(body, "resources"),
+        applies_where: field(body, "applies_where"),
+    }
+}
+
+fn intent_of(body: &HashMap<String, String>) -> Intent {
+    if body.get("intent").map(String::as_str) == Some("draft") {
+        Intent::Draft
+    } else {
+        Intent::Submit
+    }
+}
+
+/// A form sent back with its problems: field errors next to the fields, a rule's refusal at the top.
+fn with_problems(form: Form, err: AppError) -> Result<(Form, StatusCode), AppError> {
+    let lang = form.lang;
+    match err {
+        AppError::Invalid(problems) => Ok((Form { problems, ..form }, StatusCode::BAD_REQUEST)),
+        AppError::Rule(code) => {
+            let d = AppError::Rule(code).describe(lang);
+            Ok((
+                Form {
+                    alert: Some(d.message),
+                    ..form
+                },
+                d.status,
+            ))
+        }
+        other => Err(other),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewQuery {
+    contest: Option<String>,
+}
+
+/// `GET /ideas/new?contest=…`: the empty form (the contest defaults to the open one closing soonest).
+pub async fn new_form(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    q: web::Query<NewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let _ = who;
+    let requested = q.contest.clone().filter(|c| !c.trim().is_empty());
+    let slug = match requested {
+        Some(s) => s,
+        None => state
+            .with_conn(|conn| {
+                Ok(catalog::open_contests(conn, crate::db::now())?
+                    .into_iter()
+                    .next())
+            })
+            .await?
+            .map(|c| c.slug)
+            .ok_or(AppError::Rule("no_open_contest"))?,
+    };
+    let ctx = ctx_of(&req, &state);
+    let form = Form::new(ctx.lang, ctx.csrf.clone());
+    let target = FormTarget {
+        action: href("/ideas/new", &[("contest", slug.clone())]),
+        contest_slug: slug,
+        heading_key: "idea_form.new_title",
+        can_draft: true,
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+    };
+    render_form(&req, &state, target, form, StatusCode::OK).await
+}
+
+/// `POST /ideas/new?contest=…`: save as a draft or submit; a repeated post with the same form key makes one idea.
+pub async fn new_submit(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    q: web::Query<NewQuery>,
+    body: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let slug = q.contest.clone().unwrap_or_default();
+    let fields = fields_from(&body);
+    let intent = intent_of(&body);
+    let key = field(&body, "idempotency_key");
+    let principal = who.0.clone();
+    let (slug2, key2) = (slug.clone(), key.clone());
+    let result = state
+        .with_conn(move |conn| {
+            ideas::create(conn, &principal, &slug2, &fields, intent, Some(&key2))
+        })
+        .await;
+    match result {
+        Ok((id, created)) => {
+            if created {
+                state.cache.bump();
+            }
+            let notice = if intent == Intent::Submit {
+                "idea_submitted"
+            } else {
+                "draft_saved"
+            };
+            Ok(see_other(&href(
+                &format!("/me/ideas/{id}"),
+                &[("notice", notice.into())],
+            )))
+        }
+        Err(AppError::Invalid(p)) if p.iter().any(|e| e.field == "contest") => {
+            Err(AppError::NotFound("contest"))
+        }
+        Err(e) => {
+            let ctx = ctx_of(&req, &state);
+            let (form, status) =
+                with_problems(Form::new(ctx.lang, ctx.csrf.clone()).keep(&body, &[]), e)?;
+            let target = FormTarget {
+                action: href("/ideas/new", &[("contest", slug.clone())]),
+                contest_slug: slug,
+                heading_key: "idea_form.new_title",
+                can_draft: true,
+                idempotency_key: key,
+            };
+            render_form(&req, &state, target, form, status).await
+        }
+    }
+}
+
+/// `GET /me/ideas/{id}/edit`.
+pub async fn edit_form(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let principal = who.0.clone();
+    let own = state
+        .with_conn(move |conn| ideas::view_own(conn, &principal, &id))
+        .await?;
+    if !own.is_author {
+        return Err(AppError::NotFound("idea"));
+    }
+    let ctx = ctx_of(&req, &state);
+    let mut form = Form::new(ctx.lang, ctx.csrf.clone());
+    let i = &own.idea;
+    for (k, v) in [
+        (
+            "category",
+            own.category
+                .as_ref()
+                .map(|c| c.slug.clone())
+                .unwrap_or_default(),
+        ),
+        ("title", i.title.clone()),
+        ("summary", i.summary.clone()),
+        ("situation", i.situation.clone()),
+        ("solution", i.solution.clone()),
+        ("impact", i.impact.clone()),
+        ("resources", i.resources.clone()),
+        ("applies_where", i.applies_where.clone()),
+    ] {
+        form.values.insert(k.into(), v);
+    }
+    let target = FormTarget {
+        contest_slug: own.contest.slug.clone(),
+        action: format!("/me/ideas/{}/edit", i.id),
+        heading_key: "idea_form.edit_title",
+        can_draft: i.status == IdeaStatus::Draft.code(),
+        idempotency_key: String::new(),
+    };
+    render_form(&req, &state, target, form, StatusCode::OK).await
+}
+
+/// `POST /me/ideas/{id}/edit`.
+pub async fn edit_submit(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let fields = fields_from(&body);
+    let intent = intent_of(&body);
+    let principal = who.0.clone();
+    let id2 = id.clone();
+    match state
+        .with_conn(move |conn| ideas::update(conn, &principal, &id2, &fields, intent))
+        .await
+    {
+        Ok(idea) => {
+            state.cache.bump();
+            let notice = if idea.status == IdeaStatus::Draft.code() {
+                "draft_saved"
+            } else if intent == Intent::Submit && idea.version == 1 {
+                "idea_submitted"
+            } else {
+                "idea_saved"
+            };
+            Ok(see_other(&href(
+                &format!("/me/ideas/{id}"),
+                &[("notice", notice.into())],
+            )))
+        }
+        Err(e) => {
+            let principal = who.0.clone();
+            let id3 = id.clone();
+            let own = state
+                .with_conn(move |conn| ideas::view_own(conn, &principal, &id3))
+                .await?;
+            let ctx = ctx_of(&req, &state);
+            let (form, status) =
+                with_problems(Form::new(ctx.lang, ctx.csrf.clone()).keep(&body, &[]), e)?;
+            let target = FormTarget {
+                contest_slug: own.contest.slug.clone(),
+                action: format!("/me/ideas/{id}/edit"),
+                heading_key: "idea_form.edit_title",
+                can_draft: own.idea.status == IdeaStatus::Draft.code(),
+                idempotency_key: String::new(),
+            };
+            render_form(&req, &state, target, form, status).await
+        }
+    }
+}
+
+/// `POST /me/ideas/{id}/submit`.
+pub async fn submit(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let id2 = id.clone();
+    match state
+        .with_conn(move |conn| ideas::submit(conn, &who.0, &id2))
+        .await
+    {
+        Ok(_) => {
+            state.cache.bump();
+            Ok(see_other(&href(
+                &format!("/me/ideas/{id}"),
+                &[("notice", "idea_submitted".into())],
+            )))
+        }
+        // An incomplete draft goes back to its form, where each missing field is marked.
+        Err(AppError::Invalid(_)) => Ok(see_other(&format!("/me/ideas/{id}/edit"))),
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /me/ideas/{id}/withdraw`.
+pub async fn withdraw(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let id2 = id.clone();
+    state
+        .with_conn(move |conn| ideas::withdraw(conn, &who.0, &id2))
+        .await?;
+    state.cache.bump();
+    Ok(see_other(&href(
+        &format!("/me/ideas/{id}"),
+        &[("notice", "idea_withdrawn".into())],
+    )))
+}
+
+struct MyRow {
+    href: String,
+    title: String,
+    status: String,
+    status_label: String,
+    contest: String,
+    category: String,
+    updated: String,
+    coauthor: bool,
+}
+
+#[derive(Template)]
+#[template(path = "my_ideas.html")]
+struct MyIdeasPage {
+    ctx: Ctx,
+    rows: Vec<MyRow>,
+    open_contests: Vec<Choice>,
+}
+
+/// `GET /me/ideas`: the person's drafts and submitted ideas, and those they co-author.
+pub async fn my_ideas(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let ctx = ctx_of(&req, &state);
+    let lang = ctx.lang;
+    let user = who.0.user_id.clone();
+    let (rows, open) = state
+        .with_conn(move |conn| {
+            Ok((
+                submissions::my_ideas(conn, &user)?,
+                catalog::open_contests(conn, crate::db::now())?,
+            ))
+        })
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| MyRow {
+            href: format!("/me/ideas/{}", r.id),
+            status_label: view::status_label(lang, &r.status),
+            coauthor: r.author_id != who.0.user_id,
+            title: if r.title.is_empty() {
+                lang.t("my_ideas.untitled").into()
+            } else {
+                r.title
+            },
+            status: r.status,
+            contest: r.contest_title,
+            category: if lang == Lang::En {
+                r.category_en
+            } else {
+                r.category_vi
+            },
+            updated: date_time(lang, r.updated_at),
+        })
+        .collect();
+    let open_contests = open
+        .into_iter()
+        .map(|c| Choice {
+            value: href("/ideas/new", &[("contest", c.slug.clone())]),
+            label: lang.tf("my_ideas.new_in", &[("contest", &c.title)]),
+            selected: false,
+        })
+        .collect();
+    Ok(page(
+        StatusCode::OK,
+        render(&MyIdeasPage {
+            ctx,
+            rows,
+            open_contests,
+        })?,
+    ))
+}
+
+struct TimelineRow {
+    when: String,
+    datetime: String,
+    what: String,
+    reason: Option<String>,
+}
+
+struct VersionRow {
+    label: String,
+    title: String,
+    summary: String,
+    situation: String,
+    solution: String,
+    impact: String,
+}
+
+#[derive(Template)]
+#[template(path = "my_idea.html")]
+struct MyIdeaPage {
+    ctx: Ctx,
+    notice: Option<String>,
+    title: String,
+    status: String,
+    status_label: String,
+    category: String,
+    contest_title: String,
+    public_href: Option<String>,
+    summary: String,
+    situation: String,
+    solution: String,
+    impact: String,
+    resources: String,
+    applies_where: String,
+    can_edit: bool,
+    can_submit: bool,
+    can_withdraw: bool,
+    edit_href: String,
+    submit_href: String,
+    withdraw_href: String,
+    csrf: String,
+    timeline: Vec<TimelineRow>,
+    versions: Vec<VersionRow>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
+    match (kind, to) {
+        ("transition", Some(to)) => {
+            lang.tf("timeline.to", &[("status", &view::status_label(lang, to))])
+        }
+        ("created", _) => lang.t("timeline.created").into(),
+        ("edited", _) => lang.t("timeline.edited").into(),
+        (other, _) => other.into(),
+    }
+}
+
+/// `GET /me/ideas/{id}`: the author's (or a co-author's) view, with what happened and every submitted version.
+pub async fn my_idea(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let principal: Principal = who.0.clone();
+    let own = state
+        .with_conn(move |conn| ideas::view_own(conn, &principal, &id))
+        .await?;
+    let ctx = ctx_of(&req, &state);
+    let lang = ctx.lang;
+    let status = IdeaStatus::parse(&own.idea.status).unwrap_or(IdeaStatus::Draft);
+    let open = own.contest.is_open_at(crate::db::now());
+    let i = own.idea;
+    let page_body = MyIdeaPage {
+        notice: q.notice.as_deref().and_then(|n| {
+            let key = format!("notice.{n}");
+            lang.has(&key).then(|| lang.t(&key).to_string())
+        }),
+        status_label: view::status_label(lang, &i.status),
+        status: i.status.clone(),
+        category: own
+            .category
+            .as_ref()
+            .map(|c| c.name(lang.code()).to_string())
+            .unwrap_or_default(),
+        contest_title: own.contest.title.clone(),
+        public_href: i.is_public.then(|| format!("/ideas/{}", i.id)),
+        can_edit: own.is_author && author_may_edit(status, open),
+        can_submit: own.is_author && author_may_submit(status, open),
+        can_withdraw: own.is_author && author_may_withdraw(status),
+        edit_href: format!("/me/ideas/{}/edit", i.id),
+        submit_href: format!("/me/ideas/{}/submit", i.id),
+        withdraw_href: format!("/me/ideas/{}/withdraw", i.id),
+        csrf: ctx.csrf.clone(),
+        timeline: own
+            .events
+            .iter()
+            .map(|e| TimelineRow {
+                when: date_time(lang, e.created_at),
+                datetime: view::rfc3339(e.created_at),
+                what: event_label(lang, &e.kind, e.to_status.as_deref()),
+                reason: e.reason.clone().filter(|_| e.kind != "edited"),
+            })
+            .collect(),
+        versions: own
+            .versions
+            .iter()
+            .map(|v| VersionRow {
+                label: lang.tf(
+                    "my_idea.version",
+                    &[
+                        ("n", &v.version.to_string()),
+                        ("when", &date_time(lang, v.created_at)),
+                    ],
+                ),
+                title: v.title.clone(),
+                summary: v.summary.clone(),
+                situation: v.situation.clone(),
+                solution: v.solution.clone(),
+                impact: v.impact.clone(),
+            })
+            .collect(),
+        title: if i.title.is_empty() {
+            lang.t("my_ideas.untitled").into()
+        } else {
+            i.title
+        },
+        summary: i.summary,
+        situation: i.situation,
+        solution: i.solution,
+        impact: i.impact,
+        resources: i.resources,
+        applies_where: i.applies_where,
+        ctx,
+    };
+    Ok(page(StatusCode::OK, render(&page_body)?))
+}
