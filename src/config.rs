@@ -32,6 +32,9 @@ pub struct Config {
     /// Proxies whose `X-Forwarded-For` is believed (`SANGTAO_TRUSTED_PROXIES`, comma-separated addresses; default
     /// none: the peer address is the client).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The largest attachment accepted, in bytes (`SANGTAO_MAX_UPLOAD_MB`, whole megabytes from 1 to 100, default
+    /// 10; 1 MB = 1,048,576 bytes).
+    pub max_upload_bytes: u64,
 }
 
 /// How email leaves the portal.
@@ -144,6 +147,12 @@ impl Config {
                 problem: "must start with smtp:// or smtps://".into(),
             });
         }
+        let max_upload_bytes = number(
+            "SANGTAO_MAX_UPLOAD_MB",
+            crate::domain::attachment::DEFAULT_MAX_UPLOAD_MB,
+            1,
+            100,
+        )? * crate::domain::attachment::MB;
         let mut trusted_proxies = Vec::new();
         for part in get("SANGTAO_TRUSTED_PROXIES")
             .unwrap_or_default()
@@ -157,6 +166,7 @@ impl Config {
             })?);
         }
         Ok(Config {
+            max_upload_bytes,
             trusted_proxies,
             mail,
             database,
@@ -193,6 +203,9 @@ mod tests {
         );
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert_eq!(c.max_upload_bytes, 10 * 1024 * 1024);
+        let c = with(&[("SANGTAO_MAX_UPLOAD_MB", "3")]).unwrap();
+        assert_eq!(c.max_upload_bytes, 3 * 1024 * 1024);
     }
 
     #[test]
@@ -224,5 +237,11 @@ mod tests {
             with(&[("SANGTAO_LOG_FORMAT", "xml")]).unwrap_err().var,
             "SANGTAO_LOG_FORMAT"
         );
+        for bad in ["0", "101", "2.5", "ten"] {
+            assert_eq!(
+                with(&[("SANGTAO_MAX_UPLOAD_MB", bad)]).unwrap_err().var,
+                "SANGTAO_MAX_UPLOAD_MB"
+            );
+        }
     }
 }

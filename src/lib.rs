@@ -33,6 +33,15 @@ pub fn start(
     seed_demo: bool,
 ) -> anyhow::Result<Running> {
     let pool = db::connect(&config.database, config.db_pool_size)?;
+    // The uploads folder must be writable before anyone uploads; temporary files a crash left are removed.
+    app::attachments::Uploads::new(&config.data_dir)
+        .prepare()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "uploads folder {}: {e}",
+                config.data_dir.join("uploads").display()
+            )
+        })?;
     if seed_demo {
         let mut conn = pool.get()?;
         if demo::seed_if_empty(&mut conn)? {

@@ -38,6 +38,12 @@ pub const ROUTES: &[Rule] = &[
     ("POST", "/me/ideas/{id}/edit", SignedIn),
     ("POST", "/me/ideas/{id}/submit", SignedIn),
     ("POST", "/me/ideas/{id}/withdraw", SignedIn),
+    ("POST", "/me/ideas/{id}/attachments", SignedIn),
+    ("POST", "/me/ideas/{id}/attachments/{att}/delete", SignedIn),
+    ("GET", "/attachments/{id}", Anyone),
+    ("GET", "/attachments/{id}/preview", Anyone),
+    ("POST", "/me/ideas/{id}/coauthors", SignedIn),
+    ("POST", "/me/ideas/{id}/coauthors/{user}/remove", SignedIn),
     ("GET", "/contests/{slug}", Anyone),
     ("GET", "/register", Anyone),
     ("POST", "/register", Anyone),
@@ -55,6 +61,21 @@ pub const ROUTES: &[Rule] = &[
     ("POST", "/profile/signout-all", SignedIn),
     ("POST", "/profile/tokens", SignedIn),
     ("POST", "/profile/tokens/{id}/revoke", SignedIn),
+    ("GET", "/organize/contests", AtLeast(Role::Organizer)),
+    ("GET", "/organize/contests/new", AtLeast(Role::Organizer)),
+    ("POST", "/organize/contests/new", AtLeast(Role::Organizer)),
+    (
+        "GET",
+        "/organize/contests/{slug}/edit",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/edit",
+        AtLeast(Role::Organizer),
+    ),
+    ("POST", "/api/v1/contests", AtLeast(Role::Organizer)),
+    ("PATCH", "/api/v1/contests/{slug}", AtLeast(Role::Organizer)),
     ("GET", "/admin/users", AtLeast(Role::Admin)),
     ("POST", "/admin/users/{id}", AtLeast(Role::Admin)),
     ("GET", "/admin/mail", AtLeast(Role::Organizer)),
@@ -67,6 +88,10 @@ pub const ROUTES: &[Rule] = &[
     ("PATCH", "/api/v1/ideas/{id}", SignedIn),
     ("POST", "/api/v1/ideas/{id}/submit", SignedIn),
     ("POST", "/api/v1/ideas/{id}/withdraw", SignedIn),
+    ("POST", "/api/v1/ideas/{id}/attachments", SignedIn),
+    ("DELETE", "/api/v1/ideas/{id}/attachments/{att}", SignedIn),
+    ("POST", "/api/v1/ideas/{id}/coauthors", SignedIn),
+    ("DELETE", "/api/v1/ideas/{id}/coauthors/{user}", SignedIn),
     ("GET", "/api/v1/me/ideas", SignedIn),
     ("GET", "/api/v1/me/ideas/{id}", SignedIn),
     ("GET", "/api/v1/contests", Anyone),
@@ -185,6 +210,16 @@ pub fn public_author_names_visible(contest_blind_review: bool, status: IdeaStatu
     !contest_blind_review || status.counts_as_selected()
 }
 
+/// Whether a reader may fetch an idea's attachments (files and previews): anyone while the idea is public;
+/// otherwise only its author and co-authors. Everyone else is answered "not found", as if it did not exist.
+pub fn attachment_visible(
+    idea_is_public: bool,
+    reader_is_author: bool,
+    reader_is_coauthor: bool,
+) -> bool {
+    idea_is_public || reader_is_author || reader_is_coauthor
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +230,14 @@ mod tests {
         assert!(!public_author_names_visible(true, IdeaStatus::InReview));
         assert!(!public_author_names_visible(true, IdeaStatus::NotSelected));
         assert!(public_author_names_visible(true, IdeaStatus::Implemented));
+    }
+
+    #[test]
+    fn attachments_of_private_ideas_stay_with_their_team() {
+        assert!(attachment_visible(true, false, false));
+        assert!(attachment_visible(false, true, false));
+        assert!(attachment_visible(false, false, true));
+        assert!(!attachment_visible(false, false, false));
     }
 
     #[test]

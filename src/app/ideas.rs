@@ -377,6 +377,10 @@ pub struct OwnIdea {
     pub events: Vec<Event>,
     /// Whether the reader is the author (co-authors only read).
     pub is_author: bool,
+    /// Co-authors as (account id, name).
+    pub coauthors: Vec<(String, String)>,
+    /// Attached files, oldest first.
+    pub attachments: Vec<crate::db::attachments::Attachment>,
 }
 
 /// The idea for its author or a co-author; for anyone else, "not found".
@@ -391,12 +395,108 @@ pub fn view_own(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<Own
     let category = catalog::category_by_id(conn, &idea.category_id)?;
     let versions = store::versions_of(conn, idea_id)?;
     let events = crate::db::events::for_idea(conn, idea_id)?;
+    let coauthors = store::coauthors_of(conn, idea_id)?;
+    let attachments = crate::db::attachments::of_idea(conn, idea_id)?;
     Ok(OwnIdea {
+        coauthors,
+        attachments,
         idea,
         contest,
         category,
         versions,
         events,
         is_author,
+    })
+}
+
+/// The most co-authors an idea may have (a team of five).
+pub const MAX_COAUTHORS: usize = 4;
+
+fn coauthor_event(idea: &Idea, actor: &str, kind: &str, name: &str) -> Event {
+    Event {
+        id: new_id(),
+        idea_id: Some(idea.id.clone()),
+        contest_id: Some(idea.contest_id.clone()),
+        actor_id: Some(actor.into()),
+        kind: kind.into(),
+        from_status: None,
+        to_status: None,
+        reason: Some(name.into()),
+        created_at: now(),
+    }
+}
+
+/// Adds a co-author by the email of their account; they then see the idea in their list.
+pub fn add_coauthor(
+    conn: &mut DbConn,
+    who: &Principal,
+    idea_id: &str,
+    email: &str,
+) -> Result<(), AppError> {
+    let (idea, contest) = own(conn, who, idea_id)?;
+    if !author_may_edit(status_of(&idea)?, contest.is_open_at(now())) {
+        return Err(AppError::Rule("not_editable"));
+    }
+    let email = crate::domain::account::normalize_email(email);
+    if !crate::domain::account::is_valid_email(&email) {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "email",
+            if email.is_empty() {
+                "required"
+            } else {
+                "email"
+            },
+        )]));
+    }
+    let user = crate::db::accounts::user_by_email(conn, &email)?
+        .filter(|u| u.disabled_at.is_none())
+        .ok_or_else(|| AppError::Invalid(vec![FieldError::new("email", "no_account")]))?;
+    if user.id == idea.author_id {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "email",
+            "is_author",
+        )]));
+    }
+    write_tx(conn, |conn| {
+        let current = store::coauthors_of(conn, &idea.id)?;
+        if current.iter().any(|(id, _)| *id == user.id) {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "email",
+                "already_coauthor",
+            )]));
+        }
+        if current.len() >= MAX_COAUTHORS {
+            return Err(AppError::Rule("too_many_coauthors"));
+        }
+        store::insert_coauthor(conn, &idea.id, &user.id, now())?;
+        insert_event(
+            conn,
+            &coauthor_event(&idea, &who.user_id, "coauthor.added", &user.display_name),
+        )
+    })
+}
+
+/// Removes a co-author (the author, while the idea is editable).
+pub fn remove_coauthor(
+    conn: &mut DbConn,
+    who: &Principal,
+    idea_id: &str,
+    user_id: &str,
+) -> Result<(), AppError> {
+    let (idea, contest) = own(conn, who, idea_id)?;
+    if !author_may_edit(status_of(&idea)?, contest.is_open_at(now())) {
+        return Err(AppError::Rule("not_editable"));
+    }
+    write_tx(conn, |conn| {
+        let name = store::coauthors_of(conn, &idea.id)?
+            .into_iter()
+            .find(|(id, _)| id == user_id)
+            .map(|(_, n)| n)
+            .ok_or(AppError::NotFound("coauthor"))?;
+        store::delete_coauthor(conn, &idea.id, user_id)?;
+        insert_event(
+            conn,
+            &coauthor_event(&idea, &who.user_id, "coauthor.removed", &name),
+        )
     })
 }

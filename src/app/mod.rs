@@ -2,5 +2,7 @@
 //! domain's rules, and writes the change together with its events and emails.
 
 pub mod accounts;
+pub mod attachments;
+pub mod contests;
 pub mod ideas;
 pub mod secrets;

@@ -156,6 +156,37 @@ pub fn list_public(
         .load(conn)
 }
 
+/// The list rows of the public ideas `ids`, in the order given (ids that are not public are left out).
+pub fn list_rows_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<ListRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ListRow> = ideas::table
+        .inner_join(categories::table)
+        .inner_join(units::table)
+        .inner_join(contests::table)
+        .filter(ideas::is_public.eq(true))
+        .filter(ideas::id.eq_any(ids.to_vec()))
+        .select((
+            ideas::id,
+            ideas::title,
+            ideas::summary,
+            ideas::status,
+            ideas::listed_at,
+            categories::slug,
+            categories::name_vi,
+            categories::name_en,
+            units::slug,
+            units::name,
+            contests::slug,
+            contests::title,
+        ))
+        .load(conn)?;
+    let mut by_id: std::collections::HashMap<String, ListRow> =
+        rows.into_iter().map(|r| (r.id.clone(), r)).collect();
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
 /// An idea with everything its public page shows.
 #[derive(Debug, Clone)]
 pub struct IdeaDetail {

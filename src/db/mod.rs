@@ -5,11 +5,13 @@
 //! the same PRAGMAs, and writes go through [`write_tx`], which takes SQLite's write lock up front.
 
 pub mod accounts;
+pub mod attachments;
 pub mod catalog;
 pub mod events;
 pub mod ideas;
 pub mod outbox;
 pub mod schema;
+pub mod search;
 pub mod seed;
 pub mod stats;
 pub mod submissions;

@@ -69,9 +69,12 @@ pub fn insert_all(conn: &mut DbConn, data: &SeedData) -> QueryResult<()> {
     Ok(())
 }
 
-/// Inserts ideas in batches of 500 (19 columns: under both engines' bind limits).
+/// Inserts ideas in batches of 500 (19 columns: under both engines' bind limits) and adds them to the search
+/// index (`db::search`), in the caller's transaction.
 pub fn insert_ideas(conn: &mut DbConn, rows: &[Idea]) -> QueryResult<usize> {
-    Ok(bulk_insert!(conn, ideas::table, rows, 500))
+    let n = bulk_insert!(conn, ideas::table, rows, 500);
+    super::search::index_new(conn, rows)?;
+    Ok(n)
 }
 
 /// Whether the database holds any idea or unit yet (seeding only fills an empty database).

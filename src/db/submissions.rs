@@ -210,3 +210,42 @@ pub fn is_coauthor(conn: &mut DbConn, idea_id: &str, user_id: &str) -> QueryResu
     ))
     .get_result(conn)
 }
+
+/// An idea's co-authors as (user id, display name), in the order they were added.
+pub fn coauthors_of(conn: &mut DbConn, idea_id: &str) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::users;
+    idea_coauthors::table
+        .inner_join(users::table)
+        .filter(idea_coauthors::idea_id.eq(idea_id))
+        .order(idea_coauthors::added_at.asc())
+        .select((users::id, users::display_name))
+        .load(conn)
+}
+
+/// Adds a co-author.
+pub fn insert_coauthor(
+    conn: &mut DbConn,
+    idea_id: &str,
+    user_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(idea_coauthors::table)
+        .values((
+            idea_coauthors::idea_id.eq(idea_id),
+            idea_coauthors::user_id.eq(user_id),
+            idea_coauthors::added_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Removes a co-author; returns whether there was one.
+pub fn delete_coauthor(conn: &mut DbConn, idea_id: &str, user_id: &str) -> QueryResult<bool> {
+    diesel::delete(
+        idea_coauthors::table
+            .filter(idea_coauthors::idea_id.eq(idea_id))
+            .filter(idea_coauthors::user_id.eq(user_id)),
+    )
+    .execute(conn)
+    .map(|n| n == 1)
+}

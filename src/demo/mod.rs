@@ -472,9 +472,14 @@ pub fn demo_data() -> SeedData {
     data
 }
 
-/// Seeds the demo data into an empty database; returns false (and writes nothing) if it already holds data.
+/// Seeds the demo data (ideas indexed for search in the same transaction) into an empty database; returns false if
+/// it already holds data, in which case the only thing it may write is the search index of a database seeded
+/// before the index existed (`db::search::fill_if_empty`).
 pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, DbError> {
     if !seed::is_empty(conn)? {
+        if crate::db::search::fill_if_empty(conn)? {
+            tracing::info!("search index built for the existing ideas");
+        }
         return Ok(false);
     }
     let data = demo_data();
@@ -495,7 +500,8 @@ pub struct BenchReport {
     pub deep_cursor: String,
 }
 
-/// Fills an empty database with the demo units and contests and `n` generated ideas, in transactions of 20,000.
+/// Fills an empty database with the demo units and contests and `n` generated ideas, in transactions of 20,000, each
+/// also adding its ideas to the search index; the index is compacted at the end.
 pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Error> {
     let started = Instant::now();
     if !seed::is_empty(conn)? {
@@ -615,6 +621,8 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
         write_tx(conn, |c| seed::insert_ideas(c, &rows))?;
         i = end;
     }
+    // A bulk load leaves the search index in many segments; merge them as a long-running index would be.
+    crate::db::search::optimize(conn)?;
     Ok(BenchReport {
         ideas: n,
         seconds: started.elapsed().as_secs_f64(),

@@ -3,18 +3,23 @@
 use chrono::{DateTime, NaiveDateTime};
 
 use super::status::IdeaStatus;
+use super::text::SearchTerms;
 
 /// Ideas on one page of `/ideas`.
 pub const PAGE_SIZE: u32 = 20;
 /// The largest `limit` the API accepts.
 pub const MAX_LIMIT: u32 = 100;
+/// The longest search query (`q`), in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// The last page of search results (`page`); 50 pages of 20 reach every result a search ranks.
+pub const MAX_SEARCH_PAGE: u32 = 50;
 
 /// A query parameter that could not be accepted. `code` is machine-readable and also the translation key suffix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError {
     /// The parameter's name as the client sent it.
     pub param: &'static str,
-    /// `invalid_cursor`, `invalid_limit`, `unknown_value`, `invalid_id`, `too_long`.
+    /// `invalid_cursor`, `invalid_limit`, `invalid_page`, `unknown_value`, `invalid_id`, `too_long`.
     pub code: &'static str,
 }
 
@@ -81,6 +86,10 @@ pub struct RawListParams {
     pub cursor: Option<String>,
     /// Page size (API only).
     pub limit: Option<String>,
+    /// Search words.
+    pub q: Option<String>,
+    /// Page number of search results (1–50); unsearched lists use `cursor`.
+    pub page: Option<String>,
 }
 
 /// A list request after parsing; slugs are resolved against the database by the caller.
@@ -98,6 +107,12 @@ pub struct ListQuery {
     pub cursor: Option<Cursor>,
     /// How many ideas.
     pub limit: u32,
+    /// The search text as typed (trimmed), if any; kept for the search box even when it holds no word.
+    pub q: Option<String>,
+    /// What to search for: `None` when `q` is absent or has no letter or digit (then the list is not searched).
+    pub search: Option<SearchTerms>,
+    /// Page of search results, from 1 (always 1 when not searching; `cursor` is ignored when searching).
+    pub page: u32,
 }
 
 fn present(v: &Option<String>) -> Option<&str> {
@@ -133,14 +148,42 @@ impl ListQuery {
                 _ => return Err(ParamError::new("limit", "invalid_limit")),
             },
         };
+        let q = match present(&raw.q) {
+            None => None,
+            Some(text) if text.chars().count() > MAX_QUERY_CHARS => {
+                return Err(ParamError::new("q", "too_long"));
+            }
+            Some(text) => Some(text.to_string()),
+        };
+        let search = q.as_deref().and_then(SearchTerms::parse);
+        let page = match present(&raw.page) {
+            None => 1,
+            Some(p) => match p.parse::<u32>() {
+                Ok(n) if (1..=MAX_SEARCH_PAGE).contains(&n) => n,
+                _ => return Err(ParamError::new("page", "invalid_page")),
+            },
+        };
         Ok(ListQuery {
             contest: slug("contest", &raw.contest)?,
             category: slug("category", &raw.category)?,
             unit: slug("unit", &raw.unit)?,
             status,
-            cursor,
+            cursor: if search.is_some() { None } else { cursor },
             limit,
+            page: if search.is_some() { page } else { 1 },
+            q,
+            search,
         })
+    }
+
+    /// The filters and the search text as query-string pairs (no cursor, page or limit), for links that keep both.
+    pub fn link_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        pairs.extend(self.filter_pairs());
+        pairs
     }
 
     /// The filters as query-string pairs (no cursor, no limit), for building links.
@@ -177,6 +220,8 @@ mod tests {
                 "status" => r.status = v,
                 "cursor" => r.cursor = v,
                 "limit" => r.limit = v,
+                "q" => r.q = v,
+                "page" => r.page = v,
                 _ => {}
             }
         }
@@ -204,6 +249,47 @@ mod tests {
         ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn search_text_and_pages() {
+        let q = ListQuery::parse(&raw(&[("q", "  Ùn tắc  "), ("page", "3")]), false);
+        let q = q.unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(q.q.as_deref(), Some("Ùn tắc"));
+        assert_eq!(
+            q.search.as_ref().map(|s| s.words.clone()),
+            Some(vec!["un".to_string()])
+        );
+        assert_eq!(q.page, 3);
+        assert_eq!(q.link_pairs(), vec![("q", "Ùn tắc".to_string())]);
+        // Punctuation only: kept for the box, but no search; the page number then means nothing.
+        let q = ListQuery::parse(&raw(&[("q", "?!"), ("page", "2")]), false);
+        assert_eq!(
+            q.map(|q| (q.q, q.search, q.page)),
+            Ok((Some("?!".into()), None, 1))
+        );
+        let long = "ă".repeat(MAX_QUERY_CHARS + 1);
+        assert_eq!(
+            ListQuery::parse(&raw(&[("q", &long)]), false),
+            Err(ParamError::new("q", "too_long"))
+        );
+        assert!(ListQuery::parse(&raw(&[("q", &long[..long.len() - 2])]), false).is_ok());
+        for bad in ["0", "51", "-1", "x", "1.5"] {
+            assert_eq!(
+                ListQuery::parse(&raw(&[("q", "xe"), ("page", bad)]), true),
+                Err(ParamError::new("page", "invalid_page")),
+                "{bad}"
+            );
+        }
+        // A search ignores the list's cursor.
+        let q = ListQuery::parse(
+            &raw(&[
+                ("q", "xe"),
+                ("cursor", "1.550e8400-e29b-41d4-a716-446655440000"),
+            ]),
+            true,
+        );
+        assert_eq!(q.map(|q| q.cursor), Ok(None));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Pure types and rules of the portal: no I/O, nothing from `db` or `web`.
 
 pub mod account;
+pub mod attachment;
 pub mod idea;
 pub mod listing;
 pub mod status;
+pub mod text;
 pub mod validation;

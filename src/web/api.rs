@@ -8,9 +8,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::error::{AppError, ErrorBody, method_not_allowed};
 use super::i18n::Lang;
-use super::pages::load_page;
+use super::pages::{load_page, load_search};
 use super::view::rfc3339;
-use super::{State, account_api, idea_api};
+use super::{State, account_api, attachments, contest_pages, idea_api};
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
 use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
@@ -71,10 +71,20 @@ pub struct IdeaSummary {
 /// One page of ideas.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IdeaPage {
-    /// The ideas, newest first.
+    /// The ideas: newest first, or best first when searching.
     pub items: Vec<IdeaSummary>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
+    /// Pass as `cursor` to get the next page; `null` on the last page (and always when searching).
     pub next_cursor: Option<String>,
+    /// Only when searching: how many public ideas match (counting stops past 1,000; see `total_exact`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+    /// Only when searching: whether `total` counts every match; `false` means more than `total` match, and only
+    /// the 1,000 newest of them are ranked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_exact: Option<bool>,
+    /// Only when searching: pass as `page` to get the next page of results; `null` on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_page: Option<Option<u32>>,
 }
 
 /// How a selected idea is being applied.
@@ -127,6 +137,8 @@ pub struct IdeaDto {
     pub listed_at: Option<String>,
     /// Application in practice, once adopted.
     pub adoption: Option<AdoptionDto>,
+    /// Attached images and documents, oldest first.
+    pub attachments: Vec<attachments::AttachmentDto>,
 }
 
 /// A contest.
@@ -175,7 +187,11 @@ fn status_of(code: &str) -> Result<IdeaStatus, AppError> {
         .ok_or_else(|| AppError::Internal(format!("unknown status in database: {code}")))
 }
 
-/// Public ideas, newest first, with filters and a cursor.
+/// Public ideas, newest first, with filters and a cursor; with `q`, a search ranked by relevance.
+///
+/// A search ignores diacritics and case ("un tac giao thong" finds "ùn tắc giao thông", "d" finds "đ"); every word
+/// must occur, the last one also as the beginning of a word. Results: ideas whose title holds every word first,
+/// then by relevance, then newest; pages by number (`page`), and `total` counts the matches.
 #[utoipa::path(
     get,
     path = "/api/v1/ideas",
@@ -185,8 +201,13 @@ fn status_of(code: &str) -> Result<IdeaStatus, AppError> {
         ("category" = Option<String>, Query, description = "Category slug"),
         ("unit" = Option<String>, Query, description = "Unit slug; includes the units below it"),
         ("status" = Option<String>, Query, description = "Status code (a public one)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page (lists without `q`; \
+            ignored when searching)"),
         ("limit" = Option<u32>, Query, description = "Ideas per page, 1–100 (default 20)", minimum = 1, maximum = 100),
+        ("q" = Option<String>, Query, description = "Search words, at most 200 characters; accents and case are \
+            ignored; a `q` without any letter or digit is no search", max_length = 200),
+        ("page" = Option<u32>, Query, description = "Page of search results, 1–50 (default 1); only with `q`, \
+            whose results are ranked and paged by number instead of `cursor`", minimum = 1, maximum = 50),
     ),
     responses(
         (status = 200, description = "A page of ideas", body = IdeaPage),
@@ -202,7 +223,20 @@ pub async fn list_ideas(
     let lang = Lang::of_request(&req);
     state
         .cached(&req, lang, JSON, move |conn| {
-            let (rows, next_cursor) = load_page(conn, &q)?;
+            let (rows, next_cursor, searched) = match &q.search {
+                None => {
+                    let (rows, next) = load_page(conn, &q)?;
+                    (rows, next, None)
+                }
+                Some(terms) => {
+                    let found = load_search(conn, &q, terms)?;
+                    (
+                        found.rows,
+                        None,
+                        Some((found.total, found.total_exact, found.next_page)),
+                    )
+                }
+            };
             let items = rows
                 .into_iter()
                 .map(|r| {
@@ -228,7 +262,13 @@ pub async fn list_ideas(
                     })
                 })
                 .collect::<Result<Vec<_>, AppError>>()?;
-            json(&IdeaPage { items, next_cursor })
+            json(&IdeaPage {
+                items,
+                next_cursor,
+                total: searched.map(|s| s.0),
+                total_exact: searched.map(|s| s.1),
+                next_page: searched.map(|s| s.2),
+            })
         })
         .await
 }
@@ -258,6 +298,10 @@ pub async fn get_idea(
             let status = status_of(&d.idea.status)?;
             let authors = access::public_author_names_visible(d.contest.blind_review, status)
                 .then_some(d.author_names);
+            let files = crate::app::attachments::of_idea(conn, &d.idea.id)?
+                .iter()
+                .map(attachments::attachment_dto)
+                .collect();
             json(&IdeaDto {
                 id: d.idea.id,
                 title: d.idea.title,
@@ -287,12 +331,13 @@ pub async fn get_idea(
                     started_at: rfc3339(a.started_at),
                     updated_at: rfc3339(a.updated_at),
                 }),
+                attachments: files,
             })
         })
         .await
 }
 
-fn contest_dto(conn: &mut DbConn, c: catalog::Contest) -> Result<ContestDto, AppError> {
+pub(crate) fn contest_dto(conn: &mut DbConn, c: catalog::Contest) -> Result<ContestDto, AppError> {
     let unit = catalog::unit_by_id(conn, &c.unit_id)?
         .ok_or(AppError::Internal("contest without unit".into()))?;
     let categories = catalog::contest_categories_of(conn, &c.id)?
@@ -400,6 +445,8 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         account_api::signout_all, account_api::tokens, account_api::create_token, account_api::revoke_token,
         account_api::admin_users, account_api::admin_update_user, account_api::admin_mail,
         idea_api::create, idea_api::update, idea_api::submit, idea_api::withdraw, idea_api::mine, idea_api::mine_one,
+        idea_api::add_coauthor, idea_api::remove_coauthor, contest_pages::api_create, contest_pages::api_update,
+        attachments::api_upload, attachments::api_delete,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto)),
     modifiers(&BearerAuth),
@@ -450,10 +497,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(idea_api::update))
             .default_service(web::to(method_not_allowed)),
     )
-    .service(resource("/api/v1/contests", list_contests))
+    .service(
+        web::resource("/api/v1/contests")
+            .route(web::get().to(list_contests))
+            .route(web::post().to(contest_pages::api_create))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .route(
+        "/api/v1/contests",
+        web::post().to(contest_pages::api_create),
+    )
     .service(
         web::resource("/api/v1/contests/{slug}")
             .route(web::get().to(get_contest))
+            .route(web::patch().to(contest_pages::api_update))
             .default_service(web::to(method_not_allowed)),
     )
     .service(resource("/api/v1/categories", list_categories))
@@ -464,6 +521,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/ideas/{id}/withdraw",
         web::post().to(idea_api::withdraw),
+    )
+    .route(
+        "/api/v1/ideas/{id}/attachments",
+        web::post().to(attachments::api_upload),
+    )
+    .route(
+        "/api/v1/ideas/{id}/attachments/{att}",
+        web::delete().to(attachments::api_delete),
+    )
+    .route(
+        "/api/v1/ideas/{id}/coauthors",
+        web::post().to(idea_api::add_coauthor),
+    )
+    .route(
+        "/api/v1/ideas/{id}/coauthors/{user}",
+        web::delete().to(idea_api::remove_coauthor),
     )
     .route("/api/v1/me/ideas", web::get().to(idea_api::mine))
     .route("/api/v1/me/ideas/{id}", web::get().to(idea_api::mine_one))

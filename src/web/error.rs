@@ -49,6 +49,9 @@ pub enum AppError {
     /// which (`rule.<code>` in the translations).
     #[error("refused: {0}")]
     Rule(&'static str),
+    /// An uploaded file was refused (too large, wrong type, too many, unreadable); nothing was stored.
+    #[error("upload refused: {}", .0.code())]
+    Upload(crate::domain::attachment::UploadProblem),
     /// An email link that is unknown, used or expired.
     #[error("link invalid")]
     LinkInvalid,
@@ -183,6 +186,23 @@ impl AppError {
                 "error.link_invalid",
             ),
             AppError::Rule(code) => simple(StatusCode::CONFLICT, code, &format!("rule.{code}")),
+            AppError::Upload(problem) => {
+                use crate::domain::attachment::UploadProblem as P;
+                let params = problem.params();
+                let args: Vec<(&str, &str)> =
+                    params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                Described {
+                    status: match problem {
+                        P::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                        P::TypeNotAllowed => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                        P::TooMany { .. } => StatusCode::CONFLICT,
+                        P::NoFile | P::Damaged | P::ImageTooLarge => StatusCode::BAD_REQUEST,
+                    },
+                    code: problem.code(),
+                    message: lang.tf(&format!("upload.{}", problem.code()), &args),
+                    fields: Vec::new(),
+                }
+            }
             AppError::NotFound(what) => simple(
                 StatusCode::NOT_FOUND,
                 "not_found",

@@ -75,6 +75,19 @@ pub struct OwnIdeaDto {
     pub updated_at: String,
     /// Submitted (RFC 3339).
     pub submitted_at: Option<String>,
+    /// Co-authors.
+    pub coauthors: Vec<CoauthorDto>,
+    /// Attached images and documents, oldest first.
+    pub attachments: Vec<super::attachments::AttachmentDto>,
+}
+
+/// A co-author.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CoauthorDto {
+    /// Account id (to remove them).
+    pub id: String,
+    /// Name.
+    pub name: String,
 }
 
 fn own_dto(o: &OwnIdea) -> OwnIdeaDto {
@@ -101,6 +114,19 @@ fn own_dto(o: &OwnIdea) -> OwnIdeaDto {
         created_at: rfc3339(i.created_at),
         updated_at: rfc3339(i.updated_at),
         submitted_at: i.submitted_at.map(rfc3339),
+        attachments: o
+            .attachments
+            .iter()
+            .map(super::attachments::attachment_dto)
+            .collect(),
+        coauthors: o
+            .coauthors
+            .iter()
+            .map(|(id, name)| CoauthorDto {
+                id: id.clone(),
+                name: name.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -289,4 +315,50 @@ pub async fn mine_one(
         })
         .await?;
     Ok(no_store(HttpResponse::Ok()).json(dto))
+}
+
+/// A co-author to add.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CoauthorBody {
+    /// The email of their account.
+    pub email: String,
+}
+
+/// Add a co-author by the email of their account (the author, while the idea is editable; at most four).
+#[utoipa::path(post, path = "/api/v1/ideas/{id}/coauthors", tag = "ideas", request_body = CoauthorBody,
+    params(("id" = String, Path, description = "Idea id")),
+    responses((status = 200, body = OwnIdeaDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn add_coauthor(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Json<CoauthorBody>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let email = body.into_inner().email;
+    let dto = state
+        .with_conn(move |conn| {
+            ideas::add_coauthor(conn, &who.0, &id, &email)?;
+            Ok(own_dto(&ideas::view_own(conn, &who.0, &id)?))
+        })
+        .await?;
+    Ok(no_store(HttpResponse::Ok()).json(dto))
+}
+
+/// Remove a co-author.
+#[utoipa::path(delete, path = "/api/v1/ideas/{id}/coauthors/{user}", tag = "ideas",
+    params(("id" = String, Path, description = "Idea id"), ("user" = String, Path, description = "Co-author's account id")),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn remove_coauthor(
+    state: State,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (raw, user) = path.into_inner();
+    let id = idea_id(&raw)?;
+    state
+        .with_conn(move |conn| ideas::remove_coauthor(conn, &who.0, &id, &user))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -491,6 +491,11 @@ struct TimelineRow {
     reason: Option<String>,
 }
 
+struct CoauthorRow {
+    name: String,
+    remove_href: String,
+}
+
 struct VersionRow {
     label: String,
     title: String,
@@ -526,11 +531,29 @@ struct MyIdeaPage {
     csrf: String,
     timeline: Vec<TimelineRow>,
     versions: Vec<VersionRow>,
+    author_name: String,
+    coauthors: Vec<CoauthorRow>,
+    coauthor_href: String,
+    coauthor_email: String,
+    problem: Option<String>,
+    attachments: super::attachments::AttachmentBox,
 }
 
 #[derive(serde::Deserialize)]
 pub struct NoticeQuery {
     notice: Option<String>,
+    /// A refused co-author change, as a code (`validation.<code>` or `rule.<code>`).
+    problem: Option<String>,
+    /// The email that was refused, shown again in the field.
+    email: Option<String>,
+}
+
+fn problem_text(lang: Lang, code: &str) -> Option<String> {
+    ["validation", "rule"]
+        .iter()
+        .map(|p| format!("{p}.{code}"))
+        .find(|k| lang.has(k))
+        .map(|k| lang.t(&k).to_string())
 }
 
 fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
@@ -540,6 +563,10 @@ fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
         }
         ("created", _) => lang.t("timeline.created").into(),
         ("edited", _) => lang.t("timeline.edited").into(),
+        ("coauthor.added", _) => lang.t("timeline.coauthor_added").into(),
+        ("coauthor.removed", _) => lang.t("timeline.coauthor_removed").into(),
+        ("attachment.added", _) => lang.t("timeline.attachment_added").into(),
+        ("attachment.removed", _) => lang.t("timeline.attachment_removed").into(),
         (other, _) => other.into(),
     }
 }
@@ -554,8 +581,13 @@ pub async fn my_idea(
 ) -> Result<HttpResponse, AppError> {
     let id = idea_id(&path)?;
     let principal: Principal = who.0.clone();
-    let own = state
-        .with_conn(move |conn| ideas::view_own(conn, &principal, &id))
+    let (own, author_name) = state
+        .with_conn(move |conn| {
+            let own = ideas::view_own(conn, &principal, &id)?;
+            let author =
+                crate::db::accounts::user_by_id(conn, &own.idea.author_id)?.map(|u| u.display_name);
+            Ok((own, author.unwrap_or_default()))
+        })
         .await?;
     let ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
@@ -582,6 +614,15 @@ pub async fn my_idea(
         edit_href: format!("/me/ideas/{}/edit", i.id),
         submit_href: format!("/me/ideas/{}/submit", i.id),
         withdraw_href: format!("/me/ideas/{}/withdraw", i.id),
+        attachments: super::attachments::author_box(
+            &req,
+            &state,
+            lang,
+            &i.id,
+            &own.attachments,
+            own.is_author && author_may_edit(status, open),
+            &ctx.csrf,
+        ),
         csrf: ctx.csrf.clone(),
         timeline: own
             .events
@@ -611,6 +652,22 @@ pub async fn my_idea(
                 impact: v.impact.clone(),
             })
             .collect(),
+        author_name: if own.is_author {
+            who.0.display_name.clone()
+        } else {
+            author_name
+        },
+        coauthors: own
+            .coauthors
+            .iter()
+            .map(|(uid, name)| CoauthorRow {
+                name: name.clone(),
+                remove_href: format!("/me/ideas/{}/coauthors/{uid}/remove", i.id),
+            })
+            .collect(),
+        coauthor_href: format!("/me/ideas/{}/coauthors", i.id),
+        coauthor_email: q.email.clone().unwrap_or_default(),
+        problem: q.problem.as_deref().and_then(|c| problem_text(lang, c)),
         title: if i.title.is_empty() {
             lang.t("my_ideas.untitled").into()
         } else {
@@ -625,4 +682,58 @@ pub async fn my_idea(
         ctx,
     };
     Ok(page(StatusCode::OK, render(&page_body)?))
+}
+
+/// `POST /me/ideas/{id}/coauthors`: add a co-author by the email of their account.
+pub async fn add_coauthor(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = idea_id(&path)?;
+    let email = field(&body, "email");
+    let (id2, email2) = (id.clone(), email.clone());
+    match state
+        .with_conn(move |conn| ideas::add_coauthor(conn, &who.0, &id2, &email2))
+        .await
+    {
+        Ok(()) => Ok(see_other(&href(
+            &format!("/me/ideas/{id}"),
+            &[("notice", "coauthor_added".into())],
+        ))),
+        Err(AppError::Invalid(problems)) => {
+            let code = problems
+                .first()
+                .map(|p| p.code.clone())
+                .unwrap_or_else(|| "invalid".into());
+            Ok(see_other(&href(
+                &format!("/me/ideas/{id}"),
+                &[("problem", code), ("email", email)],
+            )))
+        }
+        Err(AppError::Rule(code)) => Ok(see_other(&href(
+            &format!("/me/ideas/{id}"),
+            &[("problem", code.into()), ("email", email)],
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
+/// `POST /me/ideas/{id}/coauthors/{user}/remove`.
+pub async fn remove_coauthor(
+    state: State,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (raw, user) = path.into_inner();
+    let id = idea_id(&raw)?;
+    let id2 = id.clone();
+    state
+        .with_conn(move |conn| ideas::remove_coauthor(conn, &who.0, &id2, &user))
+        .await?;
+    Ok(see_other(&href(
+        &format!("/me/ideas/{id}"),
+        &[("notice", "coauthor_removed".into())],
+    )))
 }

@@ -3,8 +3,10 @@
 pub mod account_api;
 pub mod account_pages;
 pub mod api;
+pub mod attachments;
 pub mod auth;
 pub mod cache;
+pub mod contest_pages;
 pub mod error;
 pub mod forms;
 pub mod i18n;
@@ -116,8 +118,40 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/me/ideas/{id}/withdraw",
             web::post().to(idea_pages::withdraw),
         )
+        .route(
+            "/me/ideas/{id}/attachments",
+            web::post().to(attachments::page_upload),
+        )
+        .route(
+            "/me/ideas/{id}/attachments/{att}/delete",
+            web::post().to(attachments::page_delete),
+        )
+        .route("/attachments/{id}", web::get().to(attachments::file))
+        .route(
+            "/attachments/{id}/preview",
+            web::get().to(attachments::preview),
+        )
+        .route(
+            "/me/ideas/{id}/coauthors",
+            web::post().to(idea_pages::add_coauthor),
+        )
+        .route(
+            "/me/ideas/{id}/coauthors/{user}/remove",
+            web::post().to(idea_pages::remove_coauthor),
+        )
         .route("/ideas/{id}", web::get().to(pages::idea))
         .route("/contests/{slug}", web::get().to(pages::contest))
+        .route("/organize/contests", web::get().to(contest_pages::list))
+        .service(
+            web::resource("/organize/contests/new")
+                .route(web::get().to(contest_pages::new_form))
+                .route(web::post().to(contest_pages::create)),
+        )
+        .service(
+            web::resource("/organize/contests/{slug}/edit")
+                .route(web::get().to(contest_pages::edit_form))
+                .route(web::post().to(contest_pages::update)),
+        )
         .service(
             web::resource("/register")
                 .route(web::get().to(account_pages::register_form))

@@ -10,9 +10,12 @@ use super::i18n::Lang;
 use super::view::{self, Choice, IdeaCard, href};
 use super::{AppState, State};
 use crate::access;
-use crate::db::{self, DbConn, catalog, ideas, stats};
-use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
+use crate::db::{self, DbConn, catalog, ideas, search, stats};
+use crate::domain::listing::{
+    ListQuery, MAX_SEARCH_PAGE, ParamError, RawListParams, parse_idea_id,
+};
 use crate::domain::status::IdeaStatus;
+use crate::domain::text::SearchTerms;
 
 pub(crate) const HTML: &str = "text/html; charset=utf-8";
 static CSS: &str = include_str!("../../frontend/static/app.css");
@@ -235,6 +238,50 @@ pub fn load_page(
     Ok((rows, next.map(|c| c.encode())))
 }
 
+/// One page of search results.
+pub struct SearchPage {
+    /// The ideas, best first.
+    pub rows: Vec<ideas::ListRow>,
+    /// How many ideas match (see `total_exact`).
+    pub total: i64,
+    /// Whether `total` counts every match; false means "more than `total`".
+    pub total_exact: bool,
+    /// The next page's number, if it has results.
+    pub next_page: Option<u32>,
+}
+
+/// One page of a searched public list (`q.page`, `q.limit` a page), ranked by `db::search`.
+pub fn load_search(
+    conn: &mut DbConn,
+    q: &ListQuery,
+    terms: &SearchTerms,
+) -> Result<SearchPage, AppError> {
+    let filter = resolve_filter(conn, q)?;
+    let offset = (q.page - 1) * q.limit;
+    let found = search::search_public(conn, &filter, terms, offset, q.limit)?;
+    let rows = ideas::list_rows_by_ids(conn, &found.ids)?;
+    let ranked = found.total.min(search::MAX_RESULTS);
+    let next_page =
+        (i64::from(offset + q.limit) < ranked && q.page < MAX_SEARCH_PAGE).then_some(q.page + 1);
+    let (total, total_exact) = if found.total_exact {
+        (found.total, true)
+    } else {
+        (found.total.min(search::MAX_RESULTS), false)
+    };
+    Ok(SearchPage {
+        rows,
+        total,
+        total_exact,
+        next_page,
+    })
+}
+
+/// A hidden form field.
+struct Hidden {
+    name: &'static str,
+    value: String,
+}
+
 #[derive(Template)]
 #[template(path = "ideas.html")]
 struct IdeasTemplate {
@@ -248,9 +295,22 @@ struct IdeasTemplate {
     cards: Vec<IdeaCard>,
     first_href: Option<String>,
     next_href: Option<String>,
+    /// The search box's value.
+    query: String,
+    /// The current filters, kept by the search form.
+    filter_fields: Vec<Hidden>,
+    /// Where "clear filters" goes (keeps the search).
+    clear_href: String,
+    /// "12 results for …", when searching.
+    result_line: Option<String>,
+    /// What an empty list says.
+    empty_message: String,
+    /// The previous page of search results.
+    prev_href: Option<String>,
 }
 
-/// `/ideas`: public ideas, newest first, 20 a page, with filters and a keyset cursor.
+/// `/ideas`: public ideas, newest first, 20 a page, with filters and a keyset cursor; with `q`, a search ranked by
+/// relevance, paged by number.
 pub async fn ideas(
     req: HttpRequest,
     state: State,
@@ -261,8 +321,58 @@ pub async fn ideas(
     let lang = ctx.lang;
     state
         .cached(&req, lang, HTML, move |conn| {
-            let (rows, next) = load_page(conn, &q)?;
             let pairs = q.filter_pairs();
+            let links = q.link_pairs();
+            let query = q.q.clone().unwrap_or_default();
+            let (cards, first_href, prev_href, next_href, result_line, empty_message) =
+                match &q.search {
+                    None => {
+                        let (rows, next) = load_page(conn, &q)?;
+                        let next_href = next.map(|c| {
+                            let mut p = links.clone();
+                            p.push(("cursor", c));
+                            href("/ideas", &p)
+                        });
+                        (
+                            rows.iter().map(|r| IdeaCard::from_row(lang, r)).collect(),
+                            q.cursor.is_some().then(|| href("/ideas", &links)),
+                            None,
+                            next_href,
+                            None,
+                            lang.t("ideas.empty").to_string(),
+                        )
+                    }
+                    Some(terms) => {
+                        let found = load_search(conn, &q, terms)?;
+                        let page_href = |n: u32| {
+                            let mut p = links.clone();
+                            if n > 1 {
+                                p.push(("page", n.to_string()));
+                            }
+                            href("/ideas", &p)
+                        };
+                        let count = view::count(lang, found.total);
+                        let line = if !found.total_exact {
+                            lang.tf("search.results_more", &[("count", &count), ("q", &query)])
+                        } else if found.total == 1 {
+                            lang.tf("search.result_one", &[("q", &query)])
+                        } else {
+                            lang.tf("search.results", &[("count", &count), ("q", &query)])
+                        };
+                        (
+                            found
+                                .rows
+                                .iter()
+                                .map(|r| IdeaCard::from_row(lang, r).highlighted(terms))
+                                .collect(),
+                            None,
+                            (q.page > 1).then(|| page_href(q.page - 1)),
+                            found.next_page.map(page_href),
+                            (found.total > 0).then_some(line),
+                            lang.tf("search.empty", &[("q", &query)]),
+                        )
+                    }
+                };
             let choose = |value: &str, label: String, current: &Option<String>| Choice {
                 selected: current.as_deref() == Some(value),
                 value: value.to_string(),
@@ -280,7 +390,7 @@ pub async fn ideas(
             let category_links = all_categories
                 .iter()
                 .map(|c| {
-                    let mut p: Vec<(&str, String)> = pairs
+                    let mut p: Vec<(&str, String)> = links
                         .iter()
                         .filter(|(k, _)| *k != "category")
                         .cloned()
@@ -309,11 +419,10 @@ pub async fn ideas(
                     )
                 })
                 .collect();
-            let next_href = next.map(|c| {
-                let mut p = pairs.clone();
-                p.push(("cursor", c));
-                href("/ideas", &p)
-            });
+            let clear_href = match &q.q {
+                Some(text) => href("/ideas", &[("q", text.clone())]),
+                None => "/ideas".to_string(),
+            };
             render(&IdeasTemplate {
                 ctx,
                 contests,
@@ -322,9 +431,18 @@ pub async fn ideas(
                 statuses,
                 category_links,
                 filtered: !pairs.is_empty(),
-                cards: rows.iter().map(|r| IdeaCard::from_row(lang, r)).collect(),
-                first_href: q.cursor.is_some().then(|| href("/ideas", &pairs)),
+                cards,
+                first_href,
                 next_href,
+                query,
+                filter_fields: pairs
+                    .into_iter()
+                    .map(|(name, value)| Hidden { name, value })
+                    .collect(),
+                clear_href,
+                result_line,
+                empty_message,
+                prev_href,
             })
         })
         .await
@@ -362,6 +480,7 @@ struct IdeaTemplate {
     submitted_datetime: String,
     authors: String,
     adoption: Option<AdoptionBox>,
+    attachments: Vec<super::attachments::AttachmentView>,
 }
 
 /// `/ideas/{id}`: one public idea.
@@ -391,8 +510,10 @@ pub async fn idea(
                 latest_update: a.latest_update,
             });
             let listed = d.idea.listed_at.or(d.idea.submitted_at);
+            let files = crate::app::attachments::of_idea(conn, &id)?;
             render(&IdeaTemplate {
                 ctx,
+                attachments: super::attachments::views(lang, &id, &files),
                 status_label: view::status_label(lang, &d.idea.status),
                 status: d.idea.status,
                 title: d.idea.title,

@@ -6,6 +6,7 @@ use chrono_tz::Asia::Ho_Chi_Minh;
 use super::i18n::Lang;
 use crate::db::ideas::ListRow;
 use crate::domain::status::IdeaStatus;
+use crate::domain::text::{SearchTerms, matched_ranges};
 
 /// A UTC time shown as a date in Asia/Ho_Chi_Minh.
 pub fn date(lang: Lang, t: NaiveDateTime) -> String {
@@ -71,6 +72,10 @@ pub struct IdeaCard {
     pub date: String,
     /// Date listed, machine-readable.
     pub datetime: String,
+    /// The title as HTML with the searched words in `<mark>` (built by [`highlight`] from escaped pieces).
+    pub title_html: Option<String>,
+    /// The summary as HTML with the searched words in `<mark>`.
+    pub summary_html: Option<String>,
 }
 
 impl IdeaCard {
@@ -91,8 +96,67 @@ impl IdeaCard {
             contest: r.contest_title.clone(),
             date: r.listed_at.map(|t| date(lang, t)).unwrap_or_default(),
             datetime: r.listed_at.map(rfc3339).unwrap_or_default(),
+            title_html: None,
+            summary_html: None,
         }
     }
+
+    /// The card with the words of `terms` marked in its title and summary.
+    pub fn highlighted(mut self, terms: &SearchTerms) -> IdeaCard {
+        self.title_html = Some(highlight(&self.title, terms));
+        self.summary_html = Some(highlight(&self.summary, terms));
+        self
+    }
+}
+
+/// Appends `text` to `out` escaped for HTML text and attribute values (the same characters askama escapes).
+pub fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&#38;"),
+            '<' => out.push_str("&#60;"),
+            '>' => out.push_str("&#62;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// `text` as HTML, escaped, with the words that match `terms` (compared folded: "un tac" marks "Ùn tắc") wrapped
+/// in `<mark>`. The only markup in the result is the `<mark>` tags added here, so it may be output unescaped.
+pub fn highlight(text: &str, terms: &SearchTerms) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut at = 0;
+    for (start, end) in matched_ranges(text, terms) {
+        escape_into(&mut out, &text[at..start]);
+        out.push_str("<mark>");
+        escape_into(&mut out, &text[start..end]);
+        out.push_str("</mark>");
+        at = end;
+    }
+    escape_into(&mut out, &text[at..]);
+    out
+}
+
+/// A count with the reader's thousands separator ("1.000" in Vietnamese, "1,000" in English).
+pub fn count(lang: Lang, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sep = match lang {
+        Lang::Vi => '.',
+        Lang::En => ',',
+    };
+    let mut out = String::new();
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// An option of a filter `<select>`.
@@ -117,6 +181,25 @@ mod tests {
         assert_eq!(date(Lang::Vi, t), "01/04/2021");
         assert_eq!(date_time(Lang::Vi, t), "01:30, 01/04/2021");
         assert_eq!(rfc3339(t), "2021-04-01T01:30:00+07:00");
+    }
+
+    #[test]
+    fn highlighting_escapes_everything_but_its_marks() {
+        let terms = SearchTerms::parse("un tac script").unwrap();
+        assert_eq!(
+            highlight("<script>alert('ùn tắc')</script> & \"Ùn\"", &terms),
+            "&#60;<mark>script</mark>&#62;alert(&#39;<mark>ùn tắc</mark>&#39;)&#60;/<mark>script</mark>&#62; \
+             &#38; &#34;<mark>Ùn</mark>&#34;"
+        );
+        assert_eq!(highlight("a < b", &terms), "a &#60; b");
+    }
+
+    #[test]
+    fn counts_use_the_readers_separator() {
+        assert_eq!(count(Lang::Vi, 1000), "1.000");
+        assert_eq!(count(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(count(Lang::En, 999), "999");
+        assert_eq!(count(Lang::Vi, 0), "0");
     }
 
     #[test]

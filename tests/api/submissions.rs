@@ -449,3 +449,134 @@ fn the_idea_form_keeps_what_was_typed_and_a_double_post_makes_one_idea() {
         assert!(html.contains("Đèn vàng nhấp nháy ở hẻm"));
     });
 }
+
+#[test]
+fn coauthors_see_the_idea_and_the_author_can_remove_them() {
+    each_engine(|app| {
+        let author = make_token(
+            app,
+            &make_user(app, "truongnhom@example.org", "mật khẩu của tôi", "member"),
+        );
+        let mate_id = make_user(
+            app,
+            "thanhvien.nhom@example.org",
+            "mật khẩu của tôi",
+            "member",
+        );
+        let mate = make_token(app, &mate_id);
+        let mut submitted = complete();
+        submitted["submit"] = json!(true);
+        let (_, idea) = post(app, &author, "/api/v1/ideas", &submitted);
+        let id = idea["id"].as_str().unwrap().to_string();
+
+        let (status, err) = post(
+            app,
+            &author,
+            &format!("/api/v1/ideas/{id}/coauthors"),
+            &json!({"email": "chua.dang.ky@example.org"}),
+        );
+        assert_eq!(status, 400);
+        assert_eq!(err["error"]["fields"]["email"][0]["code"], "no_account");
+        let (status, err) = post(
+            app,
+            &author,
+            &format!("/api/v1/ideas/{id}/coauthors"),
+            &json!({"email": "TruongNhom@example.org"}),
+        );
+        assert_eq!(
+            (status, err["error"]["fields"]["email"][0]["code"].as_str()),
+            (400, Some("is_author"))
+        );
+
+        let (status, idea) = post(
+            app,
+            &author,
+            &format!("/api/v1/ideas/{id}/coauthors"),
+            &json!({"email": "Thanhvien.Nhom@example.org"}),
+        );
+        assert_eq!(status, 200, "{idea}");
+        assert_eq!(idea["coauthors"][0]["id"], mate_id.as_str());
+        let mine: Value = new_client()
+            .get(app.url("/api/v1/me/ideas"))
+            .bearer_auth(&mate)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(mine[0]["id"], id.as_str());
+        assert_eq!(mine[0]["is_author"], false);
+        let seen: Value = new_client()
+            .get(app.url(&format!("/api/v1/me/ideas/{id}")))
+            .bearer_auth(&mate)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(seen["is_author"], false);
+        // Co-authors read; only the author changes.
+        let r = new_client()
+            .patch(app.url(&format!("/api/v1/ideas/{id}")))
+            .bearer_auth(&mate)
+            .json(&complete())
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404);
+        // The public page names the team (the 2026 contest is not blind).
+        let (_, public) = app.json(&format!("/api/v1/ideas/{id}"));
+        assert_eq!(public["authors"].as_array().unwrap().len(), 2);
+
+        let r = new_client()
+            .delete(app.url(&format!("/api/v1/ideas/{id}/coauthors/{mate_id}")))
+            .bearer_auth(&author)
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+        let mine: Value = new_client()
+            .get(app.url("/api/v1/me/ideas"))
+            .bearer_auth(&mate)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert!(mine.as_array().unwrap().is_empty());
+        assert_eq!(
+            new_client()
+                .get(app.url(&format!("/api/v1/me/ideas/{id}")))
+                .bearer_auth(&mate)
+                .send()
+                .unwrap()
+                .status()
+                .as_u16(),
+            404
+        );
+
+        // On the page, a refused email comes back with the reason and the email kept.
+        let client = new_client();
+        api_signin(app, &client, "truongnhom@example.org", "mật khẩu của tôi");
+        let html = client
+            .get(app.url(&format!("/me/ideas/{id}")))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let csrf = form_csrf(&html);
+        let r = client
+            .post(app.url(&format!("/me/ideas/{id}/coauthors")))
+            .form(&form(&[("_csrf", &csrf), ("email", "ai.do@example.org")]))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        let to = r
+            .headers()
+            .get("location")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let html = client.get(app.url(&to)).send().unwrap().text().unwrap();
+        assert!(
+            html.contains("chưa có tài khoản") && html.contains("value=\"ai.do@example.org\""),
+            "{html}"
+        );
+    });
+}

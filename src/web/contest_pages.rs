@@ -1,0 +1,387 @@
+//! Organizer pages and API for contests: list, create, edit.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::auth::SignedIn;
+use super::error::{AppError, ErrorBody};
+use super::forms::Form;
+use super::pages::{Ctx, HTML, ctx_of, render};
+use super::view::{Choice, href};
+use super::{AppState, State};
+use crate::access::Principal;
+use crate::app::contests::{self, ContestInput, to_local_input};
+use crate::db::catalog;
+
+fn page(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(HTML)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+#[derive(Template)]
+#[template(path = "organize_contests.html")]
+struct ListPage {
+    ctx: Ctx,
+    notice: Option<String>,
+    contests: Vec<Choice>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+/// `GET /organize/contests`: the contests of the organizer's units.
+pub async fn list(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = ctx_of(&req, &state);
+    let lang = ctx.lang;
+    let mine = state
+        .with_conn(move |conn| contests::manageable(conn, &who.0))
+        .await?;
+    let body = render(&ListPage {
+        notice: q
+            .notice
+            .as_deref()
+            .map(|n| format!("notice.{n}"))
+            .filter(|k| lang.has(k))
+            .map(|k| lang.t(&k).to_string()),
+        contests: mine
+            .into_iter()
+            .map(|c| Choice {
+                value: format!("/organize/contests/{}/edit", c.slug),
+                label: c.title,
+                selected: false,
+            })
+            .collect(),
+        ctx,
+    })?;
+    Ok(page(StatusCode::OK, body))
+}
+
+#[derive(Template)]
+#[template(path = "contest_form.html")]
+struct FormPage {
+    ctx: Ctx,
+    heading: String,
+    action: String,
+    form: Form,
+    units: Vec<Choice>,
+    categories: Vec<Choice>,
+}
+
+/// The submitted form as pairs (checkbox groups repeat their name).
+fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+fn input_from(pairs: &[(String, String)]) -> ContestInput {
+    let one = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    ContestInput {
+        title: one("title"),
+        slug: one("slug"),
+        unit: one("unit"),
+        description: one("description"),
+        rules: one("rules"),
+        opens_at: one("opens_at"),
+        closes_at: one("closes_at"),
+        max_ideas_per_member: one("max_ideas_per_member"),
+        ideas_public: one("ideas_public") == "true",
+        blind_review: one("blind_review") == "true",
+        categories: pairs
+            .iter()
+            .filter(|(n, _)| n == "categories")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        new_categories: one("new_categories"),
+    }
+}
+
+async fn render_form(
+    req: &HttpRequest,
+    state: &AppState,
+    who: Principal,
+    (heading, action): (&str, String),
+    form: Form,
+    chosen: Vec<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let ctx = ctx_of(req, state);
+    let lang = ctx.lang;
+    let (units, cats) = state
+        .with_conn(move |conn| {
+            Ok((
+                contests::units_in_scope(conn, &who)?,
+                catalog::all_categories(conn)?,
+            ))
+        })
+        .await?;
+    let body = render(&FormPage {
+        heading: lang.t(heading).into(),
+        action,
+        units: units
+            .into_iter()
+            .map(|u| Choice {
+                value: u.slug,
+                label: u.name,
+                selected: false,
+            })
+            .collect(),
+        categories: cats
+            .iter()
+            .map(|c| Choice {
+                selected: chosen.contains(&c.slug),
+                value: c.slug.clone(),
+                label: c.name(lang.code()).into(),
+            })
+            .collect(),
+        form,
+        ctx,
+    })?;
+    Ok(page(status, body))
+}
+
+fn form_with(ctx: &Ctx, values: &[(String, String)]) -> Form {
+    let mut form = Form::new(ctx.lang, ctx.csrf.clone());
+    for (k, v) in values {
+        if k != "categories" && k != "_csrf" {
+            form.values.insert(k.clone(), v.clone());
+        }
+    }
+    form
+}
+
+/// `GET /organize/contests/new`: an empty form with the default categories ticked.
+pub async fn new_form(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+) -> Result<HttpResponse, AppError> {
+    let ctx = ctx_of(&req, &state);
+    let defaults: Vec<(String, String)> = vec![
+        ("max_ideas_per_member".into(), "5".into()),
+        ("ideas_public".into(), "true".into()),
+        ("blind_review".into(), "true".into()),
+    ];
+    let form = form_with(&ctx, &defaults);
+    let chosen = crate::demo::DEFAULT_CATEGORIES
+        .iter()
+        .map(|(s, _, _)| s.to_string())
+        .collect();
+    render_form(
+        &req,
+        &state,
+        who.0,
+        ("contest_form.new_title", "/organize/contests/new".into()),
+        form,
+        chosen,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /organize/contests/new`.
+pub async fn create(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let values = pairs(&body);
+    let input = input_from(&values);
+    let principal = who.0.clone();
+    let input2 = input.clone();
+    match state
+        .with_conn(move |conn| contests::create(conn, &principal, &input2))
+        .await
+    {
+        Ok(_) => {
+            state.cache.bump();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    href("/organize/contests", &[("notice", "contest_saved".into())]),
+                ))
+                .finish())
+        }
+        Err(AppError::Invalid(problems)) => {
+            let ctx = ctx_of(&req, &state);
+            let form = Form {
+                problems,
+                ..form_with(&ctx, &values)
+            };
+            render_form(
+                &req,
+                &state,
+                who.0,
+                ("contest_form.new_title", "/organize/contests/new".into()),
+                form,
+                input.categories,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET /organize/contests/{slug}/edit`.
+pub async fn edit_form(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let principal = who.0.clone();
+    let s2 = slug.clone();
+    let (contest, unit, cats) = state
+        .with_conn(move |conn| {
+            let c = contests::manageable(conn, &principal)?
+                .into_iter()
+                .find(|c| c.slug == s2)
+                .ok_or(AppError::NotFound("contest"))?;
+            let unit = catalog::unit_by_id(conn, &c.unit_id)?
+                .map(|u| u.slug)
+                .unwrap_or_default();
+            let cats = catalog::contest_categories_of(conn, &c.id)?;
+            Ok((c, unit, cats))
+        })
+        .await?;
+    let ctx = ctx_of(&req, &state);
+    let values: Vec<(String, String)> = vec![
+        ("title".into(), contest.title.clone()),
+        ("slug".into(), contest.slug.clone()),
+        ("unit".into(), unit),
+        ("description".into(), contest.description.clone()),
+        ("rules".into(), contest.rules.clone()),
+        ("opens_at".into(), to_local_input(contest.opens_at)),
+        ("closes_at".into(), to_local_input(contest.closes_at)),
+        (
+            "max_ideas_per_member".into(),
+            contest.max_ideas_per_member.to_string(),
+        ),
+        ("ideas_public".into(), contest.ideas_public.to_string()),
+        ("blind_review".into(), contest.blind_review.to_string()),
+    ];
+    let form = form_with(&ctx, &values);
+    let action = format!("/organize/contests/{slug}/edit");
+    render_form(
+        &req,
+        &state,
+        who.0,
+        ("contest_form.edit_title", action),
+        form,
+        cats.into_iter().map(|c| c.slug).collect(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /organize/contests/{slug}/edit`.
+pub async fn update(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let values = pairs(&body);
+    let input = input_from(&values);
+    let principal = who.0.clone();
+    let (s2, input2) = (slug.clone(), input.clone());
+    match state
+        .with_conn(move |conn| contests::update(conn, &principal, &s2, &input2))
+        .await
+    {
+        Ok(_) => {
+            state.cache.bump();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    href("/organize/contests", &[("notice", "contest_saved".into())]),
+                ))
+                .finish())
+        }
+        Err(AppError::Invalid(problems)) => {
+            let ctx = ctx_of(&req, &state);
+            let form = Form {
+                problems,
+                ..form_with(&ctx, &values)
+            };
+            let action = format!("/organize/contests/{slug}/edit");
+            render_form(
+                &req,
+                &state,
+                who.0,
+                ("contest_form.edit_title", action),
+                form,
+                input.categories,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Create a contest in a unit of the organizer's subtree.
+#[utoipa::path(post, path = "/api/v1/contests", tag = "contests", request_body = ContestInput,
+    responses((status = 201, body = super::api::ContestDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create(
+    state: State,
+    who: SignedIn,
+    body: web::Json<ContestInput>,
+) -> Result<HttpResponse, AppError> {
+    let input = body.into_inner();
+    let dto = state
+        .with_conn(move |conn| {
+            let c = contests::create(conn, &who.0, &input)?;
+            super::api::contest_dto(conn, c)
+        })
+        .await?;
+    state.cache.bump();
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(dto))
+}
+
+/// Replace a contest's settings (the organizer's scope must cover it).
+#[utoipa::path(patch, path = "/api/v1/contests/{slug}", tag = "contests", request_body = ContestInput,
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = super::api::ContestDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_update(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Json<ContestInput>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let input = body.into_inner();
+    let dto = state
+        .with_conn(move |conn| {
+            let c = contests::update(conn, &who.0, &slug, &input)?;
+            super::api::contest_dto(conn, c)
+        })
+        .await?;
+    state.cache.bump();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(dto))
+}
