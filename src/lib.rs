@@ -42,10 +42,14 @@ pub fn start(
                 config.data_dir.join("uploads").display()
             )
         })?;
-    if seed_demo {
+    {
         let mut conn = pool.get()?;
-        if demo::seed_if_empty(&mut conn)? {
+        if seed_demo && demo::seed_if_empty(&mut conn)? {
             tracing::info!("demo data seeded");
+        }
+        // Ideas written before the search index existed are indexed once (the migration cannot fold text).
+        if db::search::fill_if_empty(&mut conn)? {
+            tracing::info!("search index filled");
         }
     }
     // The first sign-in should not pay for computing the equal-time dummy hash.

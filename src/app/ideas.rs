@@ -207,6 +207,8 @@ pub fn create(
         };
         apply(&mut idea, &fields, &category);
         store::insert_idea(conn, &idea)?;
+        // The search index changes in the same transaction as the text it indexes.
+        crate::db::search::reindex(conn, &idea.id)?;
         if let Some(k) = key {
             match store::insert_key(conn, &who.user_id, k, &idea.id, now) {
                 Ok(()) => {}
@@ -313,6 +315,7 @@ pub fn update(
             )?;
         }
         store::save_idea(conn, &idea)?;
+        crate::db::search::reindex(conn, &idea.id)?;
         Ok(idea)
     })
 }

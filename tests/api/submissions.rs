@@ -580,3 +580,47 @@ fn coauthors_see_the_idea_and_the_author_can_remove_them() {
         );
     });
 }
+
+#[test]
+fn submitted_ideas_are_found_by_search_at_once() {
+    each_engine(|app| {
+        let token = make_token(
+            app,
+            &make_user(app, "timkiem@example.org", "mật khẩu của tôi", "member"),
+        );
+        let mut body = complete();
+        body["title"] = json!("Vườn rau thủy canh trên sân thượng nhà văn hóa");
+        body["submit"] = json!(true);
+        let (status, idea) = post(app, &token, "/api/v1/ideas", &body);
+        assert_eq!(status, 201);
+        let (_, found) = app.json("/api/v1/ideas?q=thuy+canh+san+thuong");
+        assert!(
+            found["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == idea["id"]),
+            "{found}"
+        );
+        // An edit is found by its new words.
+        let id = idea["id"].as_str().unwrap();
+        let mut edited = complete();
+        edited["title"] = json!("Vườn rau khí canh trên sân thượng");
+        let r = new_client()
+            .patch(app.url(&format!("/api/v1/ideas/{id}")))
+            .bearer_auth(&token)
+            .json(&edited)
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let (_, found) = app.json("/api/v1/ideas?q=khi+canh");
+        assert!(
+            found["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == id),
+            "{found}"
+        );
+    });
+}
