@@ -11,7 +11,7 @@ use super::auth::{SignedIn, clear_session_cookie, client_ip, form_token, session
 use super::error::AppError;
 use super::forms::{Form, field};
 use super::i18n::Lang;
-use super::pages::{Ctx, HTML, ctx_of, render};
+use super::pages::{Ctx, HTML, ctx_of, render, see_other};
 use super::view::{Choice, date_time, href};
 use super::{AppState, State};
 use crate::access::{AuthMethod, Principal};
@@ -30,12 +30,6 @@ fn html(status: StatusCode, body: String, cookie: Option<Cookie<'static>>) -> Ht
         res.cookie(c);
     }
     res.body(body)
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
 }
 
 /// A form's problems, for showing again; other errors pass on to the error mapping.
@@ -240,10 +234,7 @@ pub async fn signin_form(
     let (csrf, cookie) = form_token(&req, &state);
     let ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
-    let notice = q.notice.as_deref().and_then(|n| {
-        let key = format!("notice.{n}");
-        lang.has(&key).then(|| lang.t(&key).to_string())
-    });
+    let notice = lang.notice(q.notice.as_deref());
     let page = SigninPage {
         ctx,
         form: Form::new(lang, csrf),
@@ -530,10 +521,7 @@ async fn render_profile(
         notice,
     } = extras;
     let page = ProfilePage {
-        notice: notice.and_then(|n| {
-            let key = format!("notice.{n}");
-            lang.has(&key).then(|| lang.t(&key).to_string())
-        }),
+        notice: lang.notice(notice),
         name: user.display_name,
         email: user.email,
         phone: user.phone,
@@ -789,10 +777,7 @@ async fn render_admin_users(
         })
         .collect();
     let page = AdminUsersPage {
-        notice: notice.and_then(|n| {
-            let key = format!("notice.{n}");
-            lang.has(&key).then(|| lang.t(&key).to_string())
-        }),
+        notice: lang.notice(notice),
         alert,
         q,
         csrf: ctx.csrf.clone(),

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::auth::{CurrentUser, SignedIn};
 use super::error::{AppError, ErrorBody};
 use super::i18n::Lang;
+use super::pages::see_other;
 use super::view::{href, rfc3339};
 use super::{AppState, State};
 use crate::access::Principal;
@@ -143,12 +144,6 @@ async fn receive(
     state
         .with_conn(move |conn| uc::attach(conn, &uploads, &p, &id, staged))
         .await
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
 }
 
 /// Back to the author's page, at the attachments, with a notice or a problem.

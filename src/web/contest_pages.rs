@@ -7,19 +7,12 @@ use askama::Template;
 use super::auth::SignedIn;
 use super::error::{AppError, ErrorBody};
 use super::forms::Form;
-use super::pages::{Ctx, HTML, ctx_of, render};
+use super::pages::{Ctx, ctx_of, private_page, render};
 use super::view::{Choice, href};
 use super::{AppState, State};
 use crate::access::Principal;
 use crate::app::contests::{self, ContestInput, to_local_input};
 use crate::db::catalog;
-
-fn page(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type(HTML)
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
-}
 
 #[derive(Template)]
 #[template(path = "organize_contests.html")]
@@ -47,12 +40,7 @@ pub async fn list(
         .with_conn(move |conn| contests::manageable(conn, &who.0))
         .await?;
     let body = render(&ListPage {
-        notice: q
-            .notice
-            .as_deref()
-            .map(|n| format!("notice.{n}"))
-            .filter(|k| lang.has(k))
-            .map(|k| lang.t(&k).to_string()),
+        notice: lang.notice(q.notice.as_deref()),
         contests: mine
             .into_iter()
             .map(|c| Choice {
@@ -63,7 +51,7 @@ pub async fn list(
             .collect(),
         ctx,
     })?;
-    Ok(page(StatusCode::OK, body))
+    Ok(private_page(StatusCode::OK, body))
 }
 
 #[derive(Template)]
@@ -151,7 +139,7 @@ async fn render_form(
         form,
         ctx,
     })?;
-    Ok(page(status, body))
+    Ok(private_page(status, body))
 }
 
 fn form_with(ctx: &Ctx, values: &[(String, String)]) -> Form {

@@ -87,6 +87,12 @@ impl Lang {
         }
     }
 
+    /// The sentence for a `?notice=` code shown after a redirect (`notice.<code>`), if the code is one we have.
+    pub fn notice(self, code: Option<&str>) -> Option<String> {
+        let key = format!("notice.{}", code?);
+        self.has(&key).then(|| self.t(&key).to_string())
+    }
+
     /// The message for `key` with each `{name}` replaced by its value.
     pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.t(key).to_string();

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -11,7 +11,7 @@ use super::auth::SignedIn;
 use super::error::AppError;
 use super::forms::{Form, field};
 use super::i18n::Lang;
-use super::pages::{Ctx, HTML, ctx_of, render};
+use super::pages::{Ctx, ctx_of, private_page, render, see_other};
 use super::view::{self, Choice, date_time, href};
 use super::{AppState, State};
 use crate::access::Principal;
@@ -20,19 +20,6 @@ use crate::db::{catalog, submissions};
 use crate::domain::idea::{IdeaFields, author_may_edit, author_may_submit, author_may_withdraw};
 use crate::domain::listing::{ParamError, parse_idea_id};
 use crate::domain::status::IdeaStatus;
-
-fn page(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type(HTML)
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
-}
 
 fn idea_id(raw: &str) -> Result<String, AppError> {
     parse_idea_id(raw).ok_or(AppError::BadParam(ParamError::new("id", "invalid_id")))
@@ -134,7 +121,7 @@ async fn render_form(
         }),
         ctx,
     })?;
-    Ok(page(status, body))
+    Ok(private_page(status, body))
 }
 
 fn fields_from(body: &HashMap<String, String>) -> IdeaFields {
@@ -474,7 +461,7 @@ pub async fn my_ideas(
             selected: false,
         })
         .collect();
-    Ok(page(
+    Ok(private_page(
         StatusCode::OK,
         render(&MyIdeasPage {
             ctx,
@@ -595,10 +582,7 @@ pub async fn my_idea(
     let open = own.contest.is_open_at(crate::db::now());
     let i = own.idea;
     let page_body = MyIdeaPage {
-        notice: q.notice.as_deref().and_then(|n| {
-            let key = format!("notice.{n}");
-            lang.has(&key).then(|| lang.t(&key).to_string())
-        }),
+        notice: lang.notice(q.notice.as_deref()),
         status_label: view::status_label(lang, &i.status),
         status: i.status.clone(),
         category: own
@@ -681,7 +665,7 @@ pub async fn my_idea(
         applies_where: i.applies_where,
         ctx,
     };
-    Ok(page(StatusCode::OK, render(&page_body)?))
+    Ok(private_page(StatusCode::OK, render(&page_body)?))
 }
 
 /// `POST /me/ideas/{id}/coauthors`: add a co-author by the email of their account.

@@ -86,6 +86,21 @@ impl Ctx {
     }
 }
 
+/// A personal page (never cached anywhere) with this status.
+pub(crate) fn private_page(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(HTML)
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// The redirect after a form is handled (303, so the browser follows with a GET).
+pub(crate) fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to.to_string()))
+        .finish()
+}
+
 pub(crate) fn render(t: &impl Template) -> Result<String, AppError> {
     t.render()
         .map_err(|e| AppError::Internal(format!("template: {e}")))
