@@ -56,7 +56,8 @@ pub fn start(
     app::secrets::warm_up();
     let addr = listener.local_addr()?;
     let mail = mail::Worker::spawn(pool.clone(), &config)?;
-    let state = actix_web::web::Data::new(web::AppState::new(pool, config));
+    let writer = db::writer::Committer::start(&config.database)?;
+    let state = actix_web::web::Data::new(web::AppState::new(pool, writer, config));
     let server = web::serve(state, listener)?;
     Ok(Running { server, addr, mail })
 }

@@ -175,5 +175,9 @@ fn seed_bench(config: &Config, ideas: u64) -> anyhow::Result<()> {
     println!("seconds={:.1}", report.seconds);
     println!("idea_id={}", report.idea_id);
     println!("deep_cursor={}", report.deep_cursor);
+    println!("open_contest={}", report.open_contest);
+    for token in &report.writer_tokens {
+        println!("writer_token={token}");
+    }
     Ok(())
 }

@@ -8,7 +8,8 @@ use crate::db::catalog::{self, Category, Contest};
 use crate::db::events::Event;
 use crate::db::ideas::Idea;
 use crate::db::submissions::{self as store, IdeaVersion};
-use crate::db::{DbConn, new_id, now, write_tx};
+use crate::db::writer::Committer;
+use crate::db::{DbConn, Pool, new_id, now, write_tx};
 use crate::domain::idea::{IdeaFields, author_may_edit, author_may_submit, author_may_withdraw};
 use crate::domain::status::IdeaStatus;
 use crate::domain::validation::{FieldError, from_validator};
@@ -87,6 +88,8 @@ fn check_fields(fields: &IdeaFields, intent: Intent) -> Result<IdeaFields, AppEr
 }
 
 fn check_limit(conn: &mut DbConn, who: &Principal, contest: &Contest) -> Result<(), AppError> {
+    // Concurrent submissions by one person would each count the others' as not yet there.
+    store::lock_author(conn, &who.user_id)?;
     if store::counted_ideas(conn, &who.user_id, &contest.id)?
         >= i64::from(contest.max_ideas_per_member)
     {
@@ -125,11 +128,26 @@ fn mark_submitted(
     who: &Principal,
 ) -> Result<(), AppError> {
     let now = now();
+    set_submitted(idea, contest, now);
+    record_submitted(conn, idea, who, now)
+}
+
+/// The submitted state of an idea's fields (status, visibility, times), nothing written.
+fn set_submitted(idea: &mut Idea, contest: &Contest, now: chrono::NaiveDateTime) {
     idea.status = IdeaStatus::Submitted.code().into();
     idea.is_public = IdeaStatus::Submitted.is_listed_publicly(contest.ideas_public);
     idea.submitted_at = Some(now);
     idea.listed_at = idea.listed_at.or(Some(now));
     idea.updated_at = now;
+}
+
+/// What a submission leaves behind besides the idea's row: the submitted version and the transition event.
+fn record_submitted(
+    conn: &mut DbConn,
+    idea: &Idea,
+    who: &Principal,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
     store::insert_version(conn, &IdeaVersion::of(idea, &who.user_id, now))?;
     insert_event(
         conn,
@@ -151,8 +169,12 @@ fn apply(idea: &mut Idea, fields: &IdeaFields, category: &Category) {
 /// Creates an idea in a contest, as a draft or submitted at once. With an idempotency key, a repeated request (a
 /// double click, a retry after a lost answer) returns the idea the first one made and creates nothing; the answer's
 /// flag says whether this request created it.
+///
+/// Takes the pool rather than a connection: the checks read with a pooled connection, which goes back to the pool
+/// before the transaction waits its turn on the committer.
 pub fn create(
-    conn: &mut DbConn,
+    pool: &Pool,
+    writer: &Committer,
     who: &Principal,
     contest_slug: &str,
     fields: &IdeaFields,
@@ -165,6 +187,8 @@ pub fn create(
             FieldError::new("idempotency_key", "too_long").with("max", MAX_KEY_LEN),
         ]));
     }
+    let mut pooled = pool.get()?;
+    let conn = &mut *pooled;
     if let Some(k) = key
         && let Some(existing) = store::idea_for_key(conn, &who.user_id, k)?
     {
@@ -179,7 +203,13 @@ pub fn create(
         .unit_id
         .clone()
         .ok_or(AppError::Rule("outside_contest_unit"))?;
-    let result = write_tx(conn, |conn| {
+    // The transaction runs on the committer (batched with other submissions on SQLite), so it owns what it uses.
+    let owned_key = key.map(str::to_string);
+    let who_owned = who.clone();
+    drop(pooled);
+    let result = writer.write(pool, move |conn| {
+        let who = &who_owned;
+        let key = owned_key.as_deref();
         if intent == Intent::Submit {
             check_limit(conn, who, &contest)?;
         }
@@ -206,6 +236,10 @@ pub fn create(
             listed_at: None,
         };
         apply(&mut idea, &fields, &category);
+        // Submitted at once: the row is written in its final state, so the list indexes are written once.
+        if intent == Intent::Submit {
+            set_submitted(&mut idea, &contest, now);
+        }
         store::insert_idea(conn, &idea)?;
         // The search index changes in the same transaction as the text it indexes.
         crate::db::search::reindex(conn, &idea.id)?;
@@ -238,15 +272,14 @@ pub fn create(
             },
         )?;
         if intent == Intent::Submit {
-            mark_submitted(conn, &mut idea, &contest, who)?;
-            store::save_idea(conn, &idea)?;
+            record_submitted(conn, &idea, who, now)?;
         }
         Ok(idea.id)
     });
     match (result, key) {
         (Ok(id), _) => Ok((id, true)),
         (Err(AppError::Rule("idempotency_race")), Some(k)) => {
-            store::idea_for_key(conn, &who.user_id, k)?
+            store::idea_for_key(&mut *pool.get()?, &who.user_id, k)?
                 .map(|id| (id, false))
                 .ok_or(AppError::Internal("idempotency key vanished".into()))
         }

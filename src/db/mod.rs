@@ -16,6 +16,7 @@ pub mod seed;
 pub mod stats;
 pub mod submissions;
 pub mod users;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

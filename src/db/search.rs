@@ -206,9 +206,41 @@ fn document_of(row: &Text6) -> (String, String) {
     document(&row.0, [&row.1, &row.2, &row.3, &row.4, &row.5])
 }
 
+thread_local! {
+    /// Ideas whose reindexing waits for the end of the current batch on this thread (see [`defer_reindex`]).
+    static DEFERRED: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// From now on, on this thread, [`reindex`] only notes the idea; [`take_deferred`] ends that and returns what was
+/// noted. For the group-commit writer (`db::writer`): every job there runs in a savepoint, and FTS5 writes all the
+/// terms it holds to a new segment at every savepoint, which would turn a batch of a hundred submissions into a
+/// hundred segments and their merges. Reindexing the batch's ideas after the last savepoint, in the same
+/// transaction, keeps the index as atomic with the ideas as before, for one segment per batch.
+pub fn defer_reindex() {
+    DEFERRED.with(|d| *d.borrow_mut() = Some(Vec::new()));
+}
+
+/// Ends [`defer_reindex`] on this thread and returns the ideas noted since, each once.
+pub fn take_deferred() -> Vec<String> {
+    let mut ids = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    let mut seen = HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    ids
+}
+
 /// Replaces `idea_id`'s index row with one made from the idea's current text (or removes it if the idea is gone).
 /// Call it in the transaction that changed the idea. Does nothing when the indexed text is already current.
 pub fn reindex(conn: &mut DbConn, idea_id: &str) -> QueryResult<()> {
+    let deferred = DEFERRED.with(|d| match d.borrow_mut().as_mut() {
+        Some(ids) => {
+            ids.push(idea_id.to_string());
+            true
+        }
+        None => false,
+    });
+    if deferred {
+        return Ok(());
+    }
     let found: Option<Text6> = ideas::table
         .find(idea_id)
         .select((
@@ -229,10 +261,12 @@ pub fn reindex(conn: &mut DbConn, idea_id: &str) -> QueryResult<()> {
                 return Ok(());
             };
             let (title, body) = document_of(&row);
-            let current: Vec<Stored> = Sql::new(&format!(
-                "SELECT title, body FROM idea_search WHERE rowid = {rid}"
-            ))
-            .sqlite(c)?;
+            // The rowid is bound, not written into the SQL: the statement is prepared once and cached (a new SQL
+            // text per idea would be prepared every time and fill the connection's statement cache).
+            let current: Vec<Stored> =
+                diesel::sql_query("SELECT title, body FROM idea_search WHERE rowid = ?")
+                    .bind::<BigInt, _>(rid)
+                    .load(c)?;
             if current.first()
                 == Some(&Stored {
                     title: title.clone(),
@@ -243,8 +277,9 @@ pub fn reindex(conn: &mut DbConn, idea_id: &str) -> QueryResult<()> {
             }
             add_words(c, [title.as_str(), body.as_str()])?;
             if !current.is_empty() {
-                Sql::new(&format!("DELETE FROM idea_search WHERE rowid = {rid}"))
-                    .sqlite_execute(c)?;
+                diesel::sql_query("DELETE FROM idea_search WHERE rowid = ?")
+                    .bind::<BigInt, _>(rid)
+                    .execute(c)?;
             }
             insert_sqlite(c, rid, &title, &body)
         }
@@ -288,15 +323,12 @@ fn rowids(c: &mut SqliteConnection, ids: &[&str]) -> QueryResult<Vec<RowidOf>> {
 /// savepoint, at which FTS5 flushes its pending terms into a new segment (and merges), which made bulk loads
 /// several times slower.
 fn insert_sqlite(c: &mut SqliteConnection, rid: i64, title: &str, body: &str) -> QueryResult<()> {
-    Sql::new(&format!(
-        "INSERT INTO idea_search (rowid, title, body) VALUES ({rid}, "
-    ))
-    .bind(title)
-    .push(", ")
-    .bind(body)
-    .push(")")
-    .sqlite_execute(c)
-    .map(|_| ())
+    diesel::sql_query("INSERT INTO idea_search (rowid, title, body) VALUES (?, ?, ?)")
+        .bind::<BigInt, _>(rid)
+        .bind::<Text, _>(title)
+        .bind::<Text, _>(body)
+        .execute(c)
+        .map(|_| ())
 }
 
 /// Records the words of three letters or more of `texts` (folded) in `idea_search_words` (SQLite only).

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::ideas::Idea;
-use super::schema::{categories, contests, idea_coauthors, idea_versions, ideas, idempotency_keys};
+use super::schema::{
+    categories, contests, idea_coauthors, idea_versions, ideas, idempotency_keys, users,
+};
 
 /// Stores a new idea.
 pub fn insert_idea(conn: &mut DbConn, idea: &Idea) -> QueryResult<()> {
@@ -142,7 +144,20 @@ pub fn insert_key(
         .map(|_| ())
 }
 
-/// How many of a member's ideas in a contest count against the per-member limit (submitted and not withdrawn).
+/// Holds the author's row until the transaction ends, so two submissions by one person check the per-member limit
+/// one after the other. SQLite needs nothing: a write transaction there already excludes every other writer.
+pub fn lock_author(conn: &mut DbConn, author_id: &str) -> QueryResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        users::table
+            .find(author_id)
+            .select(users::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
+/// How many of an author's ideas count toward a contest's per-member limit (everything but drafts and withdrawn).
 pub fn counted_ideas(conn: &mut DbConn, author_id: &str, contest_id: &str) -> QueryResult<i64> {
     ideas::table
         .filter(ideas::author_id.eq(author_id))

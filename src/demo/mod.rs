@@ -12,6 +12,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use crate::db::accounts::ApiToken;
 use crate::db::catalog::{Category, Contest, ContestCategory, Unit};
 use crate::db::events::Event;
 use crate::db::ideas::{Adoption, Coauthor, Idea};
@@ -498,7 +499,19 @@ pub struct BenchReport {
     pub idea_id: String,
     /// A cursor nine tenths of the way down the newest-first list.
     pub deep_cursor: String,
+    /// A contest open until 2099 that the writers may each submit [`BENCH_WRITER_LIMIT`] ideas to.
+    pub open_contest: String,
+    /// Personal access tokens of [`BENCH_WRITERS`] verified members of a ward, for submission benchmarks.
+    pub writer_tokens: Vec<String>,
 }
+
+/// How many members `seed-bench` makes for write benchmarks (several, so no single author's idea count grows
+/// without bound).
+pub const BENCH_WRITERS: usize = 200;
+/// The bench contest's per-member idea limit.
+pub const BENCH_WRITER_LIMIT: i32 = 100_000;
+/// The bench contest's slug.
+pub const BENCH_CONTEST: &str = "bench-open";
 
 /// Fills an empty database with the demo units and contests and `n` generated ideas, in transactions of 20,000, each
 /// also adding its ideas to the search index; the index is compacted at the end.
@@ -523,14 +536,57 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
         .iter()
         .map(|u| (u.id.clone(), u.unit_id.clone().unwrap_or_default()))
         .collect();
+    // Writers for the submission benchmark: verified members of Phường 1 with tokens, and a contest open to them.
+    let writer_unit = b.units[2].id.clone();
+    let mut writer_tokens = Vec::with_capacity(BENCH_WRITERS);
+    let mut tokens = Vec::with_capacity(BENCH_WRITERS);
+    for k in 0..BENCH_WRITERS {
+        let mut w = user("Người viết thử", 100_000 + k, &writer_unit, "member", at);
+        w.email = format!("bench-writer{k:04}@example.org");
+        let plain = format!("st_{}", crate::app::secrets::random_token());
+        tokens.push(ApiToken {
+            id: new_id(),
+            user_id: w.id.clone(),
+            name: "bench".into(),
+            token_hash: crate::app::secrets::token_hash(&plain),
+            created_at: at,
+            last_used_at: None,
+            revoked_at: None,
+        });
+        writer_tokens.push(plain);
+        head.users.push(w);
+    }
+    let mut contests = b.contests.clone();
+    let mut contest_categories = b.contest_categories.clone();
+    let open = Contest {
+        id: new_id(),
+        slug: BENCH_CONTEST.into(),
+        title: "Cuộc thi dùng để đo tải".into(),
+        opens_at: vn(2020, 1, 1, 0),
+        closes_at: vn(2099, 12, 31, 0),
+        max_ideas_per_member: BENCH_WRITER_LIMIT,
+        ..b.contests[1].clone()
+    };
+    contest_categories.extend(b.categories.iter().map(|cat| ContestCategory {
+        contest_id: open.id.clone(),
+        category_id: cat.id.clone(),
+        position: cat.position,
+    }));
+    contests.push(open);
     let head = SeedData {
         units: b.units.clone(),
         categories: b.categories.clone(),
-        contests: b.contests.clone(),
-        contest_categories: b.contest_categories.clone(),
+        contests,
+        contest_categories,
         ..head
     };
-    write_tx(conn, |c| seed::insert_all(c, &head))?;
+    write_tx(conn, |c| {
+        seed::insert_all(c, &head)?;
+        for t in &tokens {
+            crate::db::accounts::insert_token(c, t)?;
+        }
+        Ok::<(), DbError>(())
+    })?;
     if let DbConn::Sqlite(c) = conn {
         use diesel::connection::SimpleConnection;
         // A large page cache for the bulk load only; this connection is dropped afterwards.
@@ -628,5 +684,7 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
         seconds: started.elapsed().as_secs_f64(),
         idea_id,
         deep_cursor,
+        open_contest: BENCH_CONTEST.into(),
+        writer_tokens,
     })
 }

@@ -164,19 +164,22 @@ pub async fn create(
         Intent::Draft
     };
     let principal = who.0.clone();
-    let (created, dto) = state
-        .with_conn(move |conn| {
-            let (id, created) = ideas::create(
-                conn,
+    let (id, created) = state
+        .with_writer(move |pool, writer| {
+            ideas::create(
+                pool,
+                writer,
                 &principal,
                 &body.contest,
                 &body.fields,
                 intent,
                 key.as_deref(),
-            )?;
-            let own = ideas::view_own(conn, &principal, &id)?;
-            Ok((created, own_dto(&own)))
+            )
         })
+        .await?;
+    let principal = who.0.clone();
+    let dto = state
+        .with_conn(move |conn| Ok(own_dto(&ideas::view_own(conn, &principal, &id)?)))
         .await?;
     if created {
         state.cache.bump();

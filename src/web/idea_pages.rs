@@ -217,8 +217,16 @@ pub async fn new_submit(
     let principal = who.0.clone();
     let (slug2, key2) = (slug.clone(), key.clone());
     let result = state
-        .with_conn(move |conn| {
-            ideas::create(conn, &principal, &slug2, &fields, intent, Some(&key2))
+        .with_writer(move |pool, writer| {
+            ideas::create(
+                pool,
+                writer,
+                &principal,
+                &slug2,
+                &fields,
+                intent,
+                Some(&key2),
+            )
         })
         .await;
     match result {

@@ -16,6 +16,7 @@ pub mod pages;
 pub mod validation;
 pub mod view;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -27,6 +28,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 
 use crate::config::Config;
+use crate::db::writer::Committer;
 use crate::db::{DbConn, Pool};
 use cache::PageCache;
 use error::AppError;
@@ -40,6 +42,8 @@ pub struct AppState {
     pub config: Config,
     /// Rendered anonymous pages.
     pub cache: PageCache,
+    /// Runs the write transactions that are batched on SQLite (submissions).
+    pub writer: Arc<Committer>,
 }
 
 /// Shared state as handlers receive it.
@@ -47,12 +51,13 @@ pub type State = web::Data<AppState>;
 
 impl AppState {
     /// State over an opened pool.
-    pub fn new(pool: Pool, config: Config) -> Self {
+    pub fn new(pool: Pool, writer: Committer, config: Config) -> Self {
         let cache = PageCache::new(config.page_cache_ttl);
         AppState {
             pool,
             config,
             cache,
+            writer: Arc::new(writer),
         }
     }
 
@@ -68,6 +73,18 @@ impl AppState {
             f(&mut conn)
         })
         .await?
+    }
+
+    /// Runs `f` on the blocking pool with the pool and the committer, for work that takes and returns connections
+    /// itself (a write that waits on the committer holds none).
+    pub async fn with_writer<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Pool, &Committer) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let writer = self.writer.clone();
+        web::block(move || f(&pool, &writer)).await?
     }
 
     /// Serves an anonymous GET from the page cache, or renders it with `render` (on the blocking pool) and keeps it.

@@ -624,3 +624,66 @@ fn submitted_ideas_are_found_by_search_at_once() {
         );
     });
 }
+
+#[test]
+fn concurrent_submissions_respect_the_limit_and_every_201_is_stored() {
+    each_engine(|app| {
+        let limit: i32 = contests::table
+            .filter(contests::slug.eq("sang-tao-tre-2026"))
+            .select(contests::max_ideas_per_member)
+            .first(&mut app.conn())
+            .unwrap();
+        let uid = make_user(app, "dongthoi@example.org", "mật khẩu của tôi", "member");
+        let token = make_token(app, &uid);
+        let before = count_ideas(app);
+        // More submissions at once than the limit allows: on SQLite they share transactions (group commit), and
+        // each one's limit check must still see the ones before it.
+        let tries = limit as usize + 7;
+        let handles: Vec<_> = (0..tries)
+            .map(|n| {
+                let url = app.url("/api/v1/ideas");
+                let token = token.clone();
+                let mut body = complete();
+                body["submit"] = json!(true);
+                body["title"] = json!(format!("Ý tưởng gửi cùng lúc số {n}"));
+                std::thread::spawn(move || {
+                    let r = new_client()
+                        .post(url)
+                        .bearer_auth(token)
+                        .header("idempotency-key", format!("dong-thoi-{n}"))
+                        .json(&body)
+                        .send()
+                        .unwrap();
+                    let status = r.status().as_u16();
+                    let body: Value = r.json().unwrap();
+                    (status, body)
+                })
+            })
+            .collect();
+        let answers: Vec<(u16, Value)> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let created: Vec<&Value> = answers
+            .iter()
+            .filter(|(s, _)| *s == 201)
+            .map(|(_, b)| &b["id"])
+            .collect();
+        assert_eq!(created.len(), limit as usize, "{answers:?}");
+        for (status, body) in &answers {
+            if *status != 201 {
+                assert_eq!(
+                    (*status, body["error"]["code"].as_str()),
+                    (409, Some("idea_limit_reached"))
+                );
+            }
+        }
+        // Every acknowledged idea is stored, submitted, and nothing else was written.
+        assert_eq!(count_ideas(app), before + limit as i64);
+        for id in created {
+            let status: String = ideas::table
+                .find(id.as_str().unwrap())
+                .select(ideas::status)
+                .first(&mut app.conn())
+                .unwrap();
+            assert_eq!(status, "submitted");
+        }
+    });
+}
