@@ -57,6 +57,9 @@ pub fn start(
     let addr = listener.local_addr()?;
     let mail = mail::Worker::spawn(pool.clone(), &config)?;
     let state = actix_web::web::Data::new(web::AppState::new(pool, config));
+    // Imports a previous server left running go on where they stopped.
+    web::import_pages::resume_stale(&state)
+        .map_err(|e| anyhow::anyhow!("resuming imports: {e}"))?;
     let server = web::serve(state, listener)?;
     Ok(Running { server, addr, mail })
 }
