@@ -291,6 +291,12 @@ pub fn dry_run(
     })
 }
 
+/// Whether a running import's worker has gone quiet (a cheap read, before trying [`claim_stale`]).
+pub fn lost_its_worker(head: &ImportHead) -> bool {
+    let stale_before = now() - chrono::Duration::seconds(STALE_AFTER_SECS);
+    head.status == "running" && head.heartbeat_at.is_none_or(|t| t < stale_before)
+}
+
 /// Claims a running import whose worker went quiet; true when the caller should now [`run`] it.
 pub fn claim_stale(conn: &mut DbConn, import_id: &str) -> Result<bool, AppError> {
     let now = now();
@@ -431,8 +437,8 @@ pub fn problems_from_json(text: &str) -> Vec<FieldError> {
         .collect()
 }
 
-/// Writes one batch (call in a write transaction): ideas with versions, events and index rows, contacts, report
-/// lines, progress.
+/// Writes one batch (call in a write transaction): progress, ideas with versions, events and index rows, contacts,
+/// report lines.
 fn write_batch(
     conn: &mut DbConn,
     b: &Batch<'_>,
@@ -441,9 +447,25 @@ fn write_batch(
     decisions: &[Decision],
 ) -> Result<(), AppError> {
     let now = now();
+    let mut counts = Counts::default();
+    for d in decisions {
+        match d {
+            Decision::Import(_) => counts.imported += 1,
+            Decision::Duplicate(..) => counts.duplicates += 1,
+            Decision::Reject(_) => counts.rejected += 1,
+        }
+    }
+    // The progress first: it locks the import's row, so a second worker on the same rows waits here and then finds
+    // them done (before writing anything that could collide with this batch's rows).
+    let range = (
+        i32::try_from(from).unwrap_or(i32::MAX),
+        i32::try_from(to).unwrap_or(i32::MAX),
+    );
+    if !store::advance(conn, b.import_id, range.0, range.1, counts, now)? {
+        return Err(AppError::Rule(TAKEN_OVER));
+    }
     let mut ideas = Vec::new();
     let mut report = Vec::new();
-    let mut counts = Counts::default();
     for (row, decision) in rows.iter().zip(decisions) {
         let mut line = ReportRow {
             import_id: b.import_id.into(),
@@ -460,7 +482,6 @@ fn write_batch(
                 let idea = idea_of(conn, b, c, now)?;
                 line.outcome = "imported".into();
                 line.idea_id = Some(idea.id.clone());
-                counts.imported += 1;
                 ideas.push(idea);
             }
             Decision::Duplicate(_, dup) => {
@@ -469,12 +490,10 @@ fn write_batch(
                     Duplicate::Row(n) => line.duplicate_of_row = Some(*n as i32),
                     Duplicate::Idea(id) => line.duplicate_of_idea = Some(id.clone()),
                 }
-                counts.duplicates += 1;
             }
             Decision::Reject(problems) => {
                 line.outcome = "rejected".into();
                 line.problems = problems_to_json(problems);
-                counts.rejected += 1;
             }
         }
         report.push(line);
@@ -501,13 +520,6 @@ fn write_batch(
     }
     for line in &report {
         store::insert_row(conn, line)?;
-    }
-    let range = (
-        i32::try_from(from).unwrap_or(i32::MAX),
-        i32::try_from(to).unwrap_or(i32::MAX),
-    );
-    if !store::advance(conn, b.import_id, range.0, range.1, counts, now)? {
-        return Err(AppError::Rule(TAKEN_OVER));
     }
     Ok(())
 }

@@ -225,16 +225,20 @@ pub fn finish(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> QueryResult<()
     .map(|_| ())
 }
 
-/// Marks an import failed, with why.
+/// Marks a running import failed, with why (one that finished meanwhile stays done).
 pub fn fail(conn: &mut DbConn, id: &str, error: &str, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(imports::table.find(id))
-        .set((
-            imports::status.eq("failed"),
-            imports::error.eq(Some(error)),
-            imports::finished_at.eq(Some(now)),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        imports::table
+            .find(id)
+            .filter(imports::status.eq("running")),
+    )
+    .set((
+        imports::status.eq("failed"),
+        imports::error.eq(Some(error)),
+        imports::finished_at.eq(Some(now)),
+    ))
+    .execute(conn)
+    .map(|_| ())
 }
 
 /// Adds a line to the report.

@@ -399,8 +399,9 @@ pub async fn show(
     let (view, resume) = state
         .with_conn(move |conn| {
             let view = uc::view(conn, &who.0, &s2, &id2, true)?;
-            // A running import nobody has advanced for a while lost its worker (a restart): take it over.
-            let resume = view.head.status == "running" && uc::claim_stale(conn, &id2)?;
+            // A running import nobody has advanced for a while lost its worker (a restart): take it over. Checked
+            // by reading first, so polling a live import takes no write lock.
+            let resume = uc::lost_its_worker(&view.head) && uc::claim_stale(conn, &id2)?;
             Ok((view, resume))
         })
         .await?;

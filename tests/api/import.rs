@@ -648,6 +648,33 @@ fn only_organizers_of_the_contests_unit_may_import() {
     });
 }
 
+/// An import whose worker seems to have started and then stopped before writing anything: running, heartbeat at
+/// `heartbeat`. Returns the page's address.
+fn stalled_import(
+    app: &TestApp,
+    client: &Client,
+    heartbeat: Option<chrono::NaiveDateTime>,
+) -> String {
+    let file = form_export(&existing_idea(app), "hoc.sinh@example.org");
+    let html = page_html(
+        client,
+        &app.url("/organize/contests/sang-tao-tre-2026/import"),
+    );
+    let r = post_file(client, &app.url(&form_action(&html)), "x.csv", &file);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let id = location.rsplit('/').next().unwrap().to_string();
+    let mapping = r#"["timestamp","email","name","title","category","summary","situation","solution","impact","resources","unit",null]"#;
+    diesel::update(imports::table.find(&id))
+        .set((
+            imports::status.eq("running"),
+            imports::mapping.eq(mapping),
+            imports::heartbeat_at.eq(heartbeat),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    location
+}
+
 #[test]
 fn a_restarted_server_resumes_a_running_import() {
     for engine in engines() {
@@ -655,27 +682,10 @@ fn a_restarted_server_resumes_a_running_import() {
         let (organizer, email) = district_organizer(&app);
         let member = make_user(&app, "hoc.sinh@example.org", PASSWORD, "member");
         let member_token = make_token(&app, &member);
-        let file = form_export(&existing_idea(&app), "hoc.sinh@example.org");
         let client = new_client();
         api_signin(&app, &client, email, PASSWORD);
-        let html = page_html(
-            &client,
-            &app.url("/organize/contests/sang-tao-tre-2026/import"),
-        );
-        let r = post_file(&client, &app.url(&form_action(&html)), "x.csv", &file);
-        let location = r.headers()["location"].to_str().unwrap().to_string();
-        // As if the server died right after the import started: running, no worker, nothing done.
-        let id = location.rsplit('/').next().unwrap().to_string();
-        let mapping = r#"["timestamp","email","name","title","category","summary","situation","solution","impact","resources","unit",null]"#;
-        diesel::update(imports::table.find(&id))
-            .set((
-                imports::status.eq("running"),
-                imports::mapping.eq(mapping),
-                imports::heartbeat_at.eq(Some(sangtao::db::now())),
-            ))
-            .execute(&mut app.conn())
-            .unwrap();
         // While its worker seems alive, the page shows the progress and reloads itself.
+        let location = stalled_import(&app, &client, Some(sangtao::db::now()));
         let html = page_html(&client, &app.url(&location));
         assert!(
             html.contains("<meta http-equiv=\"refresh\" content=\"2\">")
@@ -683,8 +693,8 @@ fn a_restarted_server_resumes_a_running_import() {
                 && html.contains("<progress max=\"8\" value=\"0\">"),
             "{html}"
         );
-        // Its worker is gone for good (no heartbeat); the next server takes over.
-        diesel::update(imports::table.find(&id))
+        // Its worker is gone for good (no heartbeat, as after a crash): the next server takes over.
+        diesel::update(imports::table)
             .set(imports::heartbeat_at.eq(None::<chrono::NaiveDateTime>))
             .execute(&mut app.conn())
             .unwrap();
@@ -698,6 +708,26 @@ fn a_restarted_server_resumes_a_running_import() {
         );
         assert_imported(&app, &organizer, &member, &member_token);
     }
+}
+
+#[test]
+fn looking_at_an_import_whose_worker_went_quiet_resumes_it() {
+    each_engine(|app| {
+        let (organizer, email) = district_organizer(app);
+        let member = make_user(app, "hoc.sinh@example.org", PASSWORD, "member");
+        let member_token = make_token(app, &member);
+        let client = new_client();
+        api_signin(app, &client, email, PASSWORD);
+        // Another instance started it two minutes ago and has not been heard of since.
+        let quiet = sangtao::db::now() - chrono::Duration::minutes(2);
+        let location = stalled_import(app, &client, Some(quiet));
+        let html = unescape(&wait_done(&client, &app.url(&location)));
+        assert!(
+            html.contains("Đã nhập 3, trùng lặp 2, bị từ chối 3."),
+            "{html}"
+        );
+        assert_imported(app, &organizer, &member, &member_token);
+    });
 }
 
 fn sangtao(app: &TestApp, args: &[&str]) -> (bool, String, String) {
@@ -878,5 +908,52 @@ fn a_long_file_is_imported_in_batches() {
         assert_eq!(contacts as usize, n, "one contact per person named");
         let found = api_ids(app, &format!("/api/v1/ideas?q=y%20tuong%20so%20{}", n - 1));
         assert_eq!(found.len(), 1, "the last batch is indexed too");
+    });
+}
+
+#[test]
+fn two_workers_on_one_import_write_each_row_once() {
+    each_engine(|app| {
+        let (_, email) = district_organizer(app);
+        let client = new_client();
+        api_signin(app, &client, email, PASSWORD);
+        let location = stalled_import(app, &client, Some(sangtao::db::now()));
+        let id = location.rsplit('/').next().unwrap().to_string();
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (pool, id) = (app.pool.clone(), id.clone());
+                std::thread::spawn(move || {
+                    sangtao::app::import::run(
+                        &pool,
+                        &id,
+                        &mut |_: &sangtao::db::imports::ImportHead| {},
+                    )
+                    .map(|h| h.status)
+                    .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        // The one that lost the race stops without failing (reporting the import as it saw it then).
+        let ends: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        assert!(ends.iter().all(Result::is_ok), "{ends:?}");
+        assert!(ends.contains(&Ok("done".to_string())), "{ends:?}");
+        let counts: (String, i32, i32, i32, i32) = imports::table
+            .find(&id)
+            .select((
+                imports::status,
+                imports::next_row,
+                imports::imported,
+                imports::duplicates,
+                imports::rejected,
+            ))
+            .first(&mut app.conn())
+            .unwrap();
+        assert_eq!(counts, ("done".into(), 8, 3, 2, 3));
+        let copies: i64 = ideas::table
+            .filter(ideas::title.eq("Thùng rác phân loại tại chợ Nguyễn Tri Phương"))
+            .count()
+            .get_result(&mut app.conn())
+            .unwrap();
+        assert_eq!(copies, 1);
     });
 }
