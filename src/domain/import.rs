@@ -151,6 +151,13 @@ pub fn read_csv(bytes: &[u8]) -> Result<Table, FileProblem> {
     let text = std::str::from_utf8(bytes).map_err(|e| FileProblem::NotUtf8 {
         line: line_at(bytes, e.valid_up_to()),
     })?;
+    // NUL bytes are valid UTF-8 but never in a spreadsheet's text: they mean UTF-16 without its byte-order mark
+    // (and PostgreSQL cannot store them).
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(FileProblem::NotUtf8 {
+            line: line_at(bytes, at),
+        });
+    }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(FileProblem::Empty);
@@ -912,9 +919,13 @@ mod tests {
         // "Tiêu đề" in Windows-1258 on line 2.
         let legacy = b"Title\nTi\xea\xf0 \xf0\xea\n";
         assert_eq!(read_csv(legacy), Err(FileProblem::NotUtf8 { line: 2 }));
-        // UTF-16 with its byte-order mark.
+        // UTF-16, with its byte-order mark and without.
         assert_eq!(
             read_csv(b"\xff\xfeT\0i\0"),
+            Err(FileProblem::NotUtf8 { line: 1 })
+        );
+        assert_eq!(
+            read_csv(b"T\0i\0t\0l\0e\0\n\0a\0"),
             Err(FileProblem::NotUtf8 { line: 1 })
         );
         assert_eq!(

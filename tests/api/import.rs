@@ -530,6 +530,8 @@ fn the_api_imports_and_refuses_bad_files_with_specific_codes() {
 
         for (body, field, code) in [
             (b"Ti\xeau \xf0\xea\n".to_vec(), "file", "not_utf8"),
+            // UTF-16 without a byte-order mark: valid UTF-8 full of NUL bytes.
+            (b"T\0i\0t\0l\0e\0\n\0x\0".to_vec(), "file", "not_utf8"),
             (Vec::new(), "file", "no_file"),
             ("\u{feff}\r\n".as_bytes().to_vec(), "file", "empty_file"),
             (
