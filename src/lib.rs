@@ -58,6 +58,9 @@ pub fn start(
     let mail = mail::Worker::spawn(pool.clone(), &config)?;
     let writer = db::writer::Committer::start(&config.database)?;
     let state = actix_web::web::Data::new(web::AppState::new(pool, writer, config));
+    // Imports a previous server left running go on where they stopped.
+    web::import_pages::resume_stale(&state)
+        .map_err(|e| anyhow::anyhow!("resuming imports: {e}"))?;
     let server = web::serve(state, listener)?;
     Ok(Running { server, addr, mail })
 }

@@ -6,6 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sangtao::config::Config;
 
+// The command line's own modules live in src/cli/, apart from the library's tree.
+#[path = "cli/import.rs"]
+mod import;
+
 /// Sáng tạo trẻ: the portal for youth innovation contests.
 ///
 /// Settings come from the environment: DATABASE_URL (postgres://… or a SQLite path; default
@@ -40,6 +44,13 @@ enum Command {
         #[arg(long, default_value = "Quản trị viên")]
         name: String,
     },
+    /// Import ideas into a contest from a CSV file exported from an online form or a spreadsheet (UTF-8 with or
+    /// without BOM, the first row the headers), then print the per-row report: imported, skipped as a duplicate, or
+    /// rejected with the reason. Rows are numbered as a spreadsheet shows them (the header is row 1). Headers that
+    /// plainly name a field in Vietnamese or English ("Tên ý tưởng", "Địa chỉ email", "Dấu thời gian", "Title", …)
+    /// are recognised; map other columns with --map or --mapping. Fields: title, category, summary, situation,
+    /// solution, impact, resources, applies_where, name, email, phone, unit, timestamp (or ignore).
+    Import(import::Args),
     /// Fill an empty database with N generated ideas for benchmarks, and print a deep cursor and an idea id.
     SeedBench {
         /// How many ideas.
@@ -66,6 +77,7 @@ fn main() -> ExitCode {
         Command::SeedDemo => seed_demo(&config),
         Command::SeedBench { ideas } => seed_bench(&config, ideas),
         Command::CreateAdmin { email, name } => create_admin(&config, &email, &name),
+        Command::Import(args) => import::run(&config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

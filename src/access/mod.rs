@@ -74,7 +74,32 @@ pub const ROUTES: &[Rule] = &[
         "/organize/contests/{slug}/edit",
         AtLeast(Role::Organizer),
     ),
+    (
+        "GET",
+        "/organize/contests/{slug}/import",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/import",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/organize/contests/{slug}/imports/{id}",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/imports/{id}",
+        AtLeast(Role::Organizer),
+    ),
     ("POST", "/api/v1/contests", AtLeast(Role::Organizer)),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/imports",
+        AtLeast(Role::Organizer),
+    ),
     ("PATCH", "/api/v1/contests/{slug}", AtLeast(Role::Organizer)),
     ("GET", "/admin/users", AtLeast(Role::Admin)),
     ("POST", "/admin/users/{id}", AtLeast(Role::Admin)),

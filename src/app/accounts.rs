@@ -544,6 +544,27 @@ pub fn principal_from_token(
     Ok(principal(user, AuthMethod::Token { id: token.id }))
 }
 
+/// Who a command run on the server acts as: the account with this email, or without one the oldest administrator.
+/// The person at the console has the database already; this names whose rights and name the change is made with.
+pub fn command_line_principal(
+    conn: &mut DbConn,
+    email: Option<&str>,
+) -> Result<Principal, AppError> {
+    let user = match email {
+        Some(e) => store::user_by_email(conn, &normalize_email(e))?
+            .filter(|u| u.disabled_at.is_none())
+            .ok_or_else(|| AppError::Invalid(vec![FieldError::new("as", "no_account")]))?,
+        None => store::first_admin(conn)?.ok_or(AppError::Rule("no_admin"))?,
+    };
+    principal(
+        user,
+        AuthMethod::Token {
+            id: "command-line".into(),
+        },
+    )
+    .ok_or_else(|| AppError::Internal("account with an unknown role".into()))
+}
+
 fn principal(user: User, auth: AuthMethod) -> Option<Principal> {
     Some(Principal {
         role: Role::parse(&user.role)?,

@@ -344,7 +344,7 @@ pub fn make_preview(path: &Path, kind: FileKind) -> Result<Vec<u8>, UploadProble
 /// be edited (in review, or its contest closed) is refused by rule.
 fn own_editable(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<Idea, AppError> {
     let idea = submissions::idea_by_id(conn, idea_id)?.ok_or(AppError::NotFound("idea"))?;
-    if idea.author_id != who.user_id {
+    if !idea.is_written_by(&who.user_id) {
         return Err(AppError::NotFound("idea"));
     }
     let contest =
@@ -476,7 +476,7 @@ pub fn readable(
     let att = rows::by_id(conn, attachment_id)?.ok_or(AppError::NotFound("attachment"))?;
     let idea =
         submissions::idea_by_id(conn, &att.idea_id)?.ok_or(AppError::NotFound("attachment"))?;
-    let is_author = who.is_some_and(|p| p.user_id == idea.author_id);
+    let is_author = who.is_some_and(|p| idea.is_written_by(&p.user_id));
     let is_coauthor = match who {
         Some(p) if !idea.is_public && !is_author => {
             submissions::is_coauthor(conn, &idea.id, &p.user_id)?

@@ -333,11 +333,7 @@ pub fn update(
     slug: &str,
     input: &ContestInput,
 ) -> Result<Contest, AppError> {
-    let current = catalog::contest_by_slug(conn, slug)?.ok_or(AppError::NotFound("contest"))?;
-    let unit = catalog::unit_by_id(conn, &current.unit_id)?.ok_or(AppError::NotFound("contest"))?;
-    if !in_scope(conn, who, &unit)? {
-        return Err(AppError::Forbidden);
-    }
+    let current = managed(conn, who, slug)?;
     let c = check(conn, who, input, Some(&current))?;
     write_tx(conn, |conn| {
         diesel::update(contests::table.find(&current.id))
@@ -358,6 +354,17 @@ pub fn update(
         write_categories(conn, &current.id, &c)?;
         catalog::contests_by_id(conn, &current.id)?.ok_or(AppError::NotFound("contest"))
     })
+}
+
+/// A contest the organizer's scope covers: "not found" if there is no such contest, "forbidden" if it belongs to a
+/// unit outside their subtree.
+pub fn managed(conn: &mut DbConn, who: &Principal, slug: &str) -> Result<Contest, AppError> {
+    let contest = catalog::contest_by_slug(conn, slug)?.ok_or(AppError::NotFound("contest"))?;
+    let unit = catalog::unit_by_id(conn, &contest.unit_id)?.ok_or(AppError::NotFound("contest"))?;
+    if !in_scope(conn, who, &unit)? {
+        return Err(AppError::Forbidden);
+    }
+    Ok(contest)
 }
 
 /// The contests an organizer may manage, latest closing first.

@@ -112,7 +112,8 @@ fn transition(idea: &Idea, actor: &str, from: IdeaStatus, to: IdeaStatus) -> Eve
     }
 }
 
-fn insert_event(conn: &mut DbConn, e: &Event) -> Result<(), AppError> {
+/// Appends an event to the log.
+pub(crate) fn insert_event(conn: &mut DbConn, e: &Event) -> Result<(), AppError> {
     use diesel::prelude::*;
     diesel::insert_into(crate::db::schema::events::table)
         .values(e)
@@ -234,6 +235,7 @@ pub fn create(
             updated_at: now,
             submitted_at: None,
             listed_at: None,
+            contact_id: None,
         };
         apply(&mut idea, &fields, &category);
         // Submitted at once: the row is written in its final state, so the list indexes are written once.
@@ -290,7 +292,7 @@ pub fn create(
 /// The author's idea with its contest, for changes; someone else's idea is "not found" (no hint that it exists).
 fn own(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<(Idea, Contest), AppError> {
     let idea = store::idea_by_id(conn, idea_id)?.ok_or(AppError::NotFound("idea"))?;
-    if idea.author_id != who.user_id {
+    if !idea.is_written_by(&who.user_id) {
         return Err(AppError::NotFound("idea"));
     }
     let contest =
@@ -422,7 +424,7 @@ pub struct OwnIdea {
 /// The idea for its author or a co-author; for anyone else, "not found".
 pub fn view_own(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<OwnIdea, AppError> {
     let idea = store::idea_by_id(conn, idea_id)?.ok_or(AppError::NotFound("idea"))?;
-    let is_author = idea.author_id == who.user_id;
+    let is_author = idea.is_written_by(&who.user_id);
     if !is_author && !store::is_coauthor(conn, idea_id, &who.user_id)? {
         return Err(AppError::NotFound("idea"));
     }

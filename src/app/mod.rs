@@ -5,4 +5,5 @@ pub mod accounts;
 pub mod attachments;
 pub mod contests;
 pub mod ideas;
+pub mod import;
 pub mod secrets;

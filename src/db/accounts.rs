@@ -25,6 +25,17 @@ pub fn user_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<User>> {
         .optional()
 }
 
+/// The oldest administrator account that is not disabled (who the command line acts as by default).
+pub fn first_admin(conn: &mut DbConn) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::role.eq("admin"))
+        .filter(users::disabled_at.is_null())
+        .order((users::created_at.asc(), users::id.asc()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Inserts a new account.
 pub fn insert_user(conn: &mut DbConn, user: &User) -> QueryResult<()> {
     diesel::insert_into(users::table)

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{
-    adoptions, attachments, categories, contests, idea_coauthors, ideas, units, users,
+    adoptions, attachments, categories, contacts, contests, idea_coauthors, ideas, units, users,
 };
 use crate::domain::listing::Cursor;
 
@@ -52,6 +52,17 @@ pub struct Idea {
     pub submitted_at: Option<NaiveDateTime>,
     /// Public sort key.
     pub listed_at: Option<NaiveDateTime>,
+    /// The real author of an imported idea who has no account (`contacts`); `author_id` is then the organizer who
+    /// entered it on their behalf.
+    pub contact_id: Option<String>,
+}
+
+impl Idea {
+    /// Whether `user_id` wrote this idea: its author, unless the organizer only entered it for a named contact. The
+    /// same rule in SQL is `db::submissions::written_by`.
+    pub fn is_written_by(&self, user_id: &str) -> bool {
+        self.author_id == user_id && self.contact_id.is_none()
+    }
 }
 
 /// One row of a public list, with the names it shows.
@@ -243,10 +254,17 @@ pub fn public_detail(conn: &mut DbConn, id: &str) -> QueryResult<Option<IdeaDeta
     let Some((idea, category, unit, contest)) = found else {
         return Ok(None);
     };
-    let mut author_names: Vec<String> = users::table
-        .find(&idea.author_id)
-        .select(users::display_name)
-        .load(conn)?;
+    // An idea entered for a named contact shows the contact, not the organizer who entered it.
+    let mut author_names: Vec<String> = match &idea.contact_id {
+        Some(contact) => contacts::table
+            .find(contact)
+            .select(contacts::name)
+            .load(conn)?,
+        None => users::table
+            .find(&idea.author_id)
+            .select(users::display_name)
+            .load(conn)?,
+    };
     let coauthors: Vec<String> = idea_coauthors::table
         .inner_join(users::table)
         .filter(idea_coauthors::idea_id.eq(&idea.id))
@@ -254,6 +272,8 @@ pub fn public_detail(conn: &mut DbConn, id: &str) -> QueryResult<Option<IdeaDeta
         .select(users::display_name)
         .load(conn)?;
     author_names.extend(coauthors);
+    // A contact imported with an email only has no name to show (the email is personal data).
+    author_names.retain(|n| !n.is_empty());
     let adoption = adoptions::table
         .inner_join(units::table)
         .filter(adoptions::idea_id.eq(&idea.id))

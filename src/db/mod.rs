@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod catalog;
 pub mod events;
 pub mod ideas;
+pub mod imports;
 pub mod outbox;
 pub mod schema;
 pub mod search;

@@ -86,6 +86,7 @@ diesel::table! {
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
         listed_at -> Nullable<Timestamp>,
+        contact_id -> Nullable<Text>,
     }
 }
 
@@ -227,6 +228,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        unit_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        contest_id -> Text,
+        created_by -> Text,
+        file_name -> Text,
+        source -> Text,
+        mapping -> Text,
+        status -> Text,
+        total_rows -> Integer,
+        next_row -> Integer,
+        imported -> Integer,
+        duplicates -> Integer,
+        rejected -> Integer,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        heartbeat_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    import_rows (import_id, row_number) {
+        import_id -> Text,
+        row_number -> Integer,
+        outcome -> Text,
+        title -> Text,
+        idea_id -> Nullable<Text>,
+        duplicate_of_row -> Nullable<Integer>,
+        duplicate_of_idea -> Nullable<Text>,
+        problems -> Text,
+    }
+}
+
 diesel::joinable!(contests -> units (unit_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(contest_categories -> contests (contest_id));
@@ -245,6 +292,9 @@ diesel::joinable!(events -> ideas (idea_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(ideas -> contacts (contact_id));
+diesel::joinable!(imports -> contests (contest_id));
+diesel::joinable!(import_rows -> imports (import_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -264,4 +314,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     idea_versions,
     idempotency_keys,
+    contacts,
+    imports,
+    import_rows,
 );

@@ -69,7 +69,7 @@ pub fn insert_all(conn: &mut DbConn, data: &SeedData) -> QueryResult<()> {
     Ok(())
 }
 
-/// Inserts ideas in batches of 500 (19 columns: under both engines' bind limits) and adds them to the search
+/// Inserts ideas in batches of 500 (20 columns: under both engines' bind limits) and adds them to the search
 /// index (`db::search`), in the caller's transaction.
 pub fn insert_ideas(conn: &mut DbConn, rows: &[Idea]) -> QueryResult<usize> {
     let n = bulk_insert!(conn, ideas::table, rows, 500);

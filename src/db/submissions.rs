@@ -157,10 +157,21 @@ pub fn lock_author(conn: &mut DbConn, author_id: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// How many of an author's ideas count toward a contest's per-member limit (everything but drafts and withdrawn).
+/// The ideas `user_id` wrote: those they are the author of, except ideas an organizer entered for a named contact
+/// (imports), which are the contact's. The same rule on a loaded idea is `Idea::is_written_by`.
+pub fn written_by(
+    user_id: &str,
+) -> diesel::dsl::And<diesel::dsl::Eq<ideas::author_id, &str>, diesel::dsl::IsNull<ideas::contact_id>>
+{
+    ideas::author_id
+        .eq(user_id)
+        .and(ideas::contact_id.is_null())
+}
+
+/// How many of a member's ideas in a contest count against the per-member limit (submitted and not withdrawn).
 pub fn counted_ideas(conn: &mut DbConn, author_id: &str, contest_id: &str) -> QueryResult<i64> {
     ideas::table
-        .filter(ideas::author_id.eq(author_id))
+        .filter(written_by(author_id))
         .filter(ideas::contest_id.eq(contest_id))
         .filter(ideas::status.ne_all(vec!["draft", "withdrawn"]))
         .count()
@@ -196,11 +207,7 @@ pub fn my_ideas(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<MyIdeaRow>>
     ideas::table
         .inner_join(contests::table)
         .inner_join(categories::table)
-        .filter(
-            ideas::author_id
-                .eq(user_id)
-                .or(ideas::id.eq_any(coauthored)),
-        )
+        .filter(written_by(user_id).or(ideas::id.eq_any(coauthored)))
         .order((ideas::updated_at.desc(), ideas::id.asc()))
         .limit(500)
         .select((

@@ -377,6 +377,7 @@ fn add_idea(
         updated_at: at.max(created),
         submitted_at: submitted,
         listed_at: submitted,
+        contact_id: None,
     });
 }
 
@@ -672,6 +673,7 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
                 updated_at: listed,
                 submitted_at: submitted,
                 listed_at: submitted,
+                contact_id: None,
             });
         }
         write_tx(conn, |c| seed::insert_ideas(c, &rows))?;

@@ -8,7 +8,7 @@ use super::validation::FieldError;
 
 /// The fields of an idea as an author writes them (DESIGN.md "An idea"). Only the maximum lengths apply to a draft;
 /// [`IdeaFields::missing_for_submit`] says what a submission needs beyond that.
-#[derive(Debug, Clone, Default, Deserialize, Validate, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Validate, utoipa::ToSchema)]
 pub struct IdeaFields {
     /// Category slug (one of the contest's).
     #[serde(default)]

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod attachment;
 pub mod idea;
+pub mod import;
 pub mod listing;
 pub mod status;
 pub mod text;

@@ -10,7 +10,7 @@ use super::error::{AppError, ErrorBody, method_not_allowed};
 use super::i18n::Lang;
 use super::pages::{load_page, load_search};
 use super::view::rfc3339;
-use super::{State, account_api, attachments, contest_pages, idea_api};
+use super::{State, account_api, attachments, contest_pages, idea_api, import_pages};
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
 use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
@@ -446,7 +446,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         account_api::admin_users, account_api::admin_update_user, account_api::admin_mail,
         idea_api::create, idea_api::update, idea_api::submit, idea_api::withdraw, idea_api::mine, idea_api::mine_one,
         idea_api::add_coauthor, idea_api::remove_coauthor, contest_pages::api_create, contest_pages::api_update,
-        attachments::api_upload, attachments::api_delete,
+        attachments::api_upload, attachments::api_delete, import_pages::api_import,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto)),
     modifiers(&BearerAuth),
@@ -512,6 +512,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_contest))
             .route(web::patch().to(contest_pages::api_update))
             .default_service(web::to(method_not_allowed)),
+    )
+    .route(
+        "/api/v1/contests/{slug}/imports",
+        web::post().to(import_pages::api_import),
     )
     .service(resource("/api/v1/categories", list_categories))
     .route(

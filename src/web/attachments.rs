@@ -43,7 +43,7 @@ fn bad_request(e: impl std::fmt::Display) -> AppError {
 /// Reads and discards what is left of the request body (the rest of `current`, then any further parts), up to
 /// `budget` bytes, so a client that is still sending gets the answer instead of a reset connection. Past the budget
 /// the connection is left to close.
-async fn drain(mp: &mut Multipart, mut current: Option<Field>, budget: u64) {
+pub(crate) async fn drain(mp: &mut Multipart, mut current: Option<Field>, budget: u64) {
     let mut left = budget;
     loop {
         let mut field = match current.take() {

@@ -14,12 +14,18 @@ use crate::access::Principal;
 use crate::app::contests::{self, ContestInput, to_local_input};
 use crate::db::catalog;
 
+struct ContestRow {
+    title: String,
+    edit_href: String,
+    import_href: String,
+}
+
 #[derive(Template)]
 #[template(path = "organize_contests.html")]
 struct ListPage {
     ctx: Ctx,
     notice: Option<String>,
-    contests: Vec<Choice>,
+    contests: Vec<ContestRow>,
 }
 
 #[derive(serde::Deserialize)]
@@ -43,10 +49,10 @@ pub async fn list(
         notice: lang.notice(q.notice.as_deref()),
         contests: mine
             .into_iter()
-            .map(|c| Choice {
-                value: format!("/organize/contests/{}/edit", c.slug),
-                label: c.title,
-                selected: false,
+            .map(|c| ContestRow {
+                edit_href: format!("/organize/contests/{}/edit", c.slug),
+                import_href: format!("/organize/contests/{}/import", c.slug),
+                title: c.title,
             })
             .collect(),
         ctx,

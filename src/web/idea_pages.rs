@@ -562,6 +562,7 @@ fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
         ("coauthor.removed", _) => lang.t("timeline.coauthor_removed").into(),
         ("attachment.added", _) => lang.t("timeline.attachment_added").into(),
         ("attachment.removed", _) => lang.t("timeline.attachment_removed").into(),
+        ("imported", _) => lang.t("timeline.imported").into(),
         (other, _) => other.into(),
     }
 }

@@ -12,6 +12,7 @@ pub mod forms;
 pub mod i18n;
 pub mod idea_api;
 pub mod idea_pages;
+pub mod import_pages;
 pub mod pages;
 pub mod validation;
 pub mod view;
@@ -168,6 +169,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/organize/contests/{slug}/edit")
                 .route(web::get().to(contest_pages::edit_form))
                 .route(web::post().to(contest_pages::update)),
+        )
+        .service(
+            web::resource("/organize/contests/{slug}/import")
+                .route(web::get().to(import_pages::upload_form))
+                .route(web::post().to(import_pages::upload)),
+        )
+        .service(
+            web::resource("/organize/contests/{slug}/imports/{id}")
+                .route(web::get().to(import_pages::show))
+                .route(web::post().to(import_pages::start)),
         )
         .service(
             web::resource("/register")

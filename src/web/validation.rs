@@ -12,10 +12,14 @@ pub fn message(lang: Lang, problem: &FieldError) -> String {
     } else {
         "validation.invalid".to_string()
     };
+    // A parameter naming a field of an import is shown by the field's name in the reader's language.
     let args: Vec<(&str, &str)> = problem
         .params
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| match k.as_str() {
+            "import_field" => (k.as_str(), lang.t(&format!("import.field.{v}"))),
+            _ => (k.as_str(), v.as_str()),
+        })
         .collect();
     lang.tf(&key, &args)
 }

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use diesel::prelude::*;
 use image::{ImageFormat, RgbImage};
-use reqwest::blocking::{Client, Response};
+use reqwest::blocking::Response;
 use sangtao::db::schema::{attachments, contests, idea_coauthors};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, api_signin, each_engine, engines, make_token, make_user, new_client, spawn_app_with,
-    unescape,
+    TestApp, api_signin, each_engine, engines, form_action, make_token, make_user, multipart,
+    new_client, post_file, spawn_app_with, unescape,
 };
 
 const PASSWORD: &str = "mật khẩu của tôi";
@@ -98,19 +98,6 @@ fn bomb_png() -> Vec<u8> {
     chunk(&mut png, b"IDAT", &z.finish().unwrap());
     chunk(&mut png, b"IEND", &[]);
     png
-}
-
-/// A `multipart/form-data` body with one file part named `file`: (content type header, body).
-fn multipart(file_name: &str, declared_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----sangtao-test-7d3c0b5e9f1a";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-         Content-Type: {declared_type}\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 fn upload(
@@ -611,27 +598,6 @@ fn a_large_photo_gets_a_smaller_preview() {
         let preview = image::load_from_memory_with_format(&bytes, ImageFormat::Jpeg).unwrap();
         assert_eq!((preview.width(), preview.height()), (640, 480));
     });
-}
-
-/// The upload form's action on the author's page.
-fn form_action(html: &str) -> String {
-    let start = html
-        .find("enctype=\"multipart/form-data\"")
-        .map(|i| html[..i].rfind("<form").unwrap())
-        .unwrap_or_else(|| panic!("no upload form in {html}"));
-    let tag = &html[start..];
-    let a = tag.find("action=\"").unwrap() + 8;
-    unescape(tag[a..].split('"').next().unwrap())
-}
-
-fn post_file(client: &Client, url: &str, name: &str, bytes: &[u8]) -> Response {
-    let (ct, body) = multipart(name, "application/octet-stream", bytes);
-    client
-        .post(url)
-        .header("content-type", ct)
-        .body(body)
-        .send()
-        .unwrap()
 }
 
 #[test]

@@ -204,6 +204,14 @@ impl TestApp {
         self.pool.get().unwrap()
     }
 
+    /// The database's URL, for a command run against the same database.
+    pub fn database_url(&self) -> String {
+        match self.env.get("DATABASE_URL") {
+            Some(url) => url.clone(),
+            None => self.dir.path().join("sangtao.db").display().to_string(),
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self.engine, Engine::Postgres(_))
     }
@@ -399,4 +407,61 @@ pub fn make_token(app: &TestApp, user_id: &str) -> String {
     };
     sangtao::db::accounts::insert_token(&mut app.conn(), &token).unwrap();
     plain
+}
+
+/// A `multipart/form-data` body with one file part named `file`: (content type header, body).
+pub fn multipart(file_name: &str, declared_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----sangtao-test-7d3c0b5e9f1a";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+         Content-Type: {declared_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Posts a file as a page's upload form does (multipart, part `file`).
+pub fn post_file(client: &Client, url: &str, name: &str, bytes: &[u8]) -> Response {
+    let (ct, body) = multipart(name, "application/octet-stream", bytes);
+    client
+        .post(url)
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .unwrap()
+}
+
+/// The body of a page fetched with `client` (asserting it answers 200).
+pub fn page_html(client: &Client, url: &str) -> String {
+    let r = client.get(url).send().unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{url}");
+    r.text().unwrap()
+}
+
+/// The action of the page's upload form (the one with `enctype="multipart/form-data"`).
+pub fn form_action(html: &str) -> String {
+    let start = html
+        .find("enctype=\"multipart/form-data\"")
+        .map(|i| html[..i].rfind("<form").unwrap())
+        .unwrap_or_else(|| panic!("no upload form in {html}"));
+    let tag = &html[start..];
+    let a = tag.find("action=\"").unwrap() + 8;
+    unescape(tag[a..].split('"').next().unwrap())
+}
+
+/// Moves an account to the unit with this slug (the scope of an organizer's rights).
+pub fn set_unit(app: &TestApp, user: &str, slug: &str) {
+    use diesel::prelude::*;
+    use sangtao::db::schema::{units, users};
+    let unit: String = units::table
+        .filter(units::slug.eq(slug))
+        .select(units::id)
+        .first(&mut app.conn())
+        .unwrap();
+    diesel::update(users::table.find(user))
+        .set(users::unit_id.eq(Some(unit)))
+        .execute(&mut app.conn())
+        .unwrap();
 }

@@ -13,6 +13,7 @@ mod contests;
 mod errors;
 mod health;
 mod ideas_list;
+mod import;
 mod mail;
 mod pages;
 mod search;

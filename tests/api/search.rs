@@ -424,6 +424,7 @@ fn idea(p: &Place, title: &str, summary: &str, solution: &str, listed: NaiveDate
         updated_at: listed,
         submitted_at: Some(listed),
         listed_at: Some(listed),
+        contact_id: None,
     }
 }
 
