@@ -30,13 +30,13 @@
 //!   order ideas are created in) and joined to `ideas` for visibility and the filters until [`MAX_RESULTS`] + 1
 //!   pass, reading at most [`SQLITE_WINDOW`] matches. They are ranked by whether the title holds every word (one
 //!   more index query over the candidates' rowid range), then newest first; `bm25` is not used. The total says
-//!   "more than 1,000" when the bound was reached, and is exact otherwise unless the window ran out first (a rare
-//!   filter combined with a common word: the results are then the matches among the newest 3,000).
+//!   "more than 200" when the bound was reached, and is exact otherwise unless the window ran out first (a rare
+//!   filter combined with a common word: the results are then the matches among the newest 600).
 //!
 //! The trade-off: a search for common words ranks recent ideas only, by a coarser relevance, and does not count
-//! every match; in exchange it reads a bounded number of index entries and idea rows whatever the words, about
-//! 2–10 ms at 200,000 ideas and no more at a million (measured on SQLite; a word that matches nothing costs
-//! microseconds). A page of results is 20 of those (or the API's `limit`), addressed by page number, up to
+//! every match; in exchange it reads a bounded number of index entries and idea rows whatever the words: under a
+//! millisecond of SQLite work at a million ideas (3.4 ms with the earlier bound of 1,000 results in a window of
+//! 3,000, which `bench/search.sh` showed too slow under load); a word that matches nothing costs microseconds. A page of results is 20 of those (or the API's `limit`), addressed by page number, up to
 //! [`MAX_RESULTS`] results.
 //!
 //! PostgreSQL keeps the same result bound (the newest [`MAX_RESULTS`] + 1 matches by listing time, ranked with
@@ -62,12 +62,14 @@ use super::ideas::{Idea, ListFilter};
 use super::schema::ideas;
 use crate::domain::text::{SearchTerms, fold};
 
-/// The most results a search ranks and shows (50 pages of 20).
-pub const MAX_RESULTS: i64 = 1000;
+/// The most results a search ranks and shows (10 pages of 20). Bounded so that a search for words in most ideas
+/// costs about a millisecond of database work at a million ideas (see the module documentation).
+pub const MAX_RESULTS: i64 = 200;
 /// A search is ranked with `bm25` over all its matches only when each word occurs in at most this many ideas.
-pub const EXACT_RANK_MAX_MATCHES: i64 = 300;
+/// No more than [`MAX_RESULTS`], so every match of an exactly ranked search can be shown.
+pub const EXACT_RANK_MAX_MATCHES: i64 = MAX_RESULTS;
 /// SQLite: how many matches, newest first, a search with very common words reads before applying the filters.
-pub const SQLITE_WINDOW: i64 = 3000;
+pub const SQLITE_WINDOW: i64 = 600;
 /// The most whole words the beginning of a word (three letters or more) is expanded to.
 pub const MAX_COMPLETIONS: i64 = 64;
 /// How much more a word in the title counts than a word in the body for SQLite's `bm25`.
@@ -534,7 +536,12 @@ pub fn search_public(
     offset: u32,
     limit: u32,
 ) -> QueryResult<Found> {
-    let page = Page { offset, limit };
+    // Never past the bound: the candidates hold one more than MAX_RESULTS, only to tell that there are more.
+    let max = u32::try_from(MAX_RESULTS).unwrap_or(u32::MAX);
+    let page = Page {
+        offset,
+        limit: limit.min(max.saturating_sub(offset)),
+    };
     match conn {
         DbConn::Sqlite(c) => sqlite_search(c, filter, terms, page),
         DbConn::Postgres(c) => pg_search(c, filter, terms, page),

@@ -11,7 +11,7 @@ pub const PAGE_SIZE: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 /// The longest search query (`q`), in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
-/// The last page of search results (`page`); 50 pages of 20 reach every result a search ranks.
+/// The last page of search results (`page`); pages past the results a search ranks are empty.
 pub const MAX_SEARCH_PAGE: u32 = 50;
 
 /// A query parameter that could not be accepted. `code` is machine-readable and also the translation key suffix.

@@ -75,11 +75,11 @@ pub struct IdeaPage {
     pub items: Vec<IdeaSummary>,
     /// Pass as `cursor` to get the next page; `null` on the last page (and always when searching).
     pub next_cursor: Option<String>,
-    /// Only when searching: how many public ideas match (counting stops past 1,000; see `total_exact`).
+    /// Only when searching: how many public ideas match (counting stops past 200; see `total_exact`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// Only when searching: whether `total` counts every match; `false` means more than `total` match, and only
-    /// the 1,000 newest of them are ranked.
+    /// the 200 newest of them are ranked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total_exact: Option<bool>,
     /// Only when searching: pass as `page` to get the next page of results; `null` on the last page.
