@@ -182,6 +182,9 @@ pub fn connect(target: &Target, pool_size: u32) -> Result<Pool, DbError> {
     migrate_target(target)?;
     let pool = r2d2::Pool::builder()
         .max_size(pool_size)
+        // A SQLite file does not drop connections: no test query on every checkout (one `SELECT 1`, parsed and run,
+        // per request). A PostgreSQL connection can break; it is tested.
+        .test_on_check_out(matches!(target, Target::Postgres(_)))
         .connection_timeout(Duration::from_secs(10))
         .build(Manager {
             target: target.clone(),
