@@ -6,3 +6,4 @@ pub mod attachments;
 pub mod contests;
 pub mod ideas;
 pub mod secrets;
+pub mod similar;

@@ -4,6 +4,7 @@ pub mod account;
 pub mod attachment;
 pub mod idea;
 pub mod listing;
+pub mod similar;
 pub mod status;
 pub mod text;
 pub mod validation;

@@ -152,6 +152,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(contest_pages::edit_form))
                 .route(web::post().to(contest_pages::update)),
         )
+        .route(
+            "/organize/contests/{slug}/duplicates",
+            web::get().to(contest_pages::duplicates),
+        )
         .service(
             web::resource("/register")
                 .route(web::get().to(account_pages::register_form))

@@ -16,4 +16,5 @@ mod ideas_list;
 mod mail;
 mod pages;
 mod search;
+mod similar;
 mod submissions;
