@@ -5,10 +5,10 @@ use chrono::NaiveDateTime;
 
 use crate::access::Principal;
 use crate::app::contests;
+use crate::db::DbConn;
 use crate::db::catalog::{self, Contest};
 use crate::db::similar::{self as store, SimilarFilter};
-use crate::db::{DbConn, similar::MAX_TERMS};
-use crate::domain::similar::{Features, near_duplicate_groups, shorten};
+use crate::domain::similar::{Features, near_duplicate_groups, search_terms, shorten};
 use crate::domain::status::IdeaStatus;
 use crate::domain::validation::FieldError;
 use crate::web::error::AppError;
@@ -108,7 +108,7 @@ pub fn find(conn: &mut DbConn, q: &SimilarQuery) -> Result<Vec<SimilarIdea>, App
         contest_id,
         exclude_id: q.exclude.clone(),
     };
-    let found = store::candidates(conn, &wanted.search_terms(MAX_TERMS), &filter)?;
+    let found = store::candidates(conn, &search_terms(&q.title, &q.summary), &filter)?;
     let mut scored: Vec<SimilarIdea> = found
         .into_iter()
         .filter_map(|c| {
@@ -136,9 +136,9 @@ pub const DUPLICATE_THRESHOLD: f64 = 0.6;
 /// The most submitted ideas of a contest compared (the newest); a larger contest is reported as capped.
 pub const MAX_COMPARED: i64 = 50_000;
 /// The most groups a report lists.
-pub const MAX_GROUPS: usize = 200;
+pub const MAX_GROUPS: usize = 100;
 /// The most ideas a report lists per group (the rest are counted).
-pub const MAX_GROUP_SHOWN: usize = 50;
+pub const MAX_GROUP_SHOWN: usize = 20;
 
 /// An idea in a group of near-duplicates.
 #[derive(Debug, Clone)]

@@ -2,40 +2,43 @@
 //! (`idea_search`, see [`super::search`]) with a bounded amount of work whatever the text.
 //!
 //! # The algorithm
-//! The caller gives up to [`MAX_TERMS`] features of the text ([`crate::domain::similar`]): single syllables and
-//! pairs of adjacent syllables, the pairs looked up as phrases ("giao thong"). For each term the index tells how
+//! The caller gives the features of the text ([`crate::domain::similar`]), most specific first; up to
+//! [`MAX_SYLLABLES`] single syllables and [`MAX_PHRASES`] pairs of adjacent ones are looked up, the pairs as phrases
+//! ("giao thong"). For each term the index tells how
 //! many ideas hold it (its document frequency); the [`KEPT_TERMS`] rarest are kept, the newest matches of each are
 //! read, every candidate gets the sum of the inverse document frequencies of the terms it holds, and the best
 //! [`MAX_CANDIDATES`] are loaded with their title and summary for the caller to score exactly. Only ideas the public
 //! may see (`is_public`), in the contest when one is given, are candidates.
 //!
 //! # Why the work is bounded (SQLite)
-//! Everything read from the index is capped, in entries read rather than only in rows returned:
-//! - a single syllable's count reads at most [`COUNT_CAP`] entries of one list (`LIMIT` stops the walk);
-//! - a syllable found in [`COUNT_CAP`] ideas or more is counted again among the newest [`RECENT_WINDOW`] ideas
-//!   (`rowid >` a bound, which FTS5 seeks to), and its frequency estimated from that sample: in data where every
-//!   word is common this is what tells a word of one text from a word of every text;
-//! - a phrase is read over the whole index only when one of its two syllables is rare (fewer than [`COUNT_CAP`]
-//!   ideas): FTS5 then walks the rare list and seeks in the other. A phrase of two common syllables ("thong giao",
-//!   both in half the ideas but never in that order) would otherwise walk both long lists to the end, so it is
-//!   counted and read among the newest [`RECENT_WINDOW`] ideas only;
+//! Everything read from the index is capped in entries read, not only in rows returned:
+//! - a syllable's count reads at most [`COUNT_CAP`] entries of one list (`LIMIT` stops the walk);
+//! - a syllable found in [`COUNT_CAP`] ideas or more is counted again among the newest [`RECENT_WINDOW`] ideas (of
+//!   the contest, when one is given: its rowids are found through `ideas_contest_rowid`), a range FTS5 seeks to,
+//!   and its frequency is estimated from that sample. In data where every word is common this is what tells a word
+//!   of one text from a word of every text;
+//! - a phrase is used only when one of its syllables is rare (in fewer than [`COUNT_CAP`] ideas): FTS5 then walks
+//!   the rare list and seeks in the other, in ascending order (reading a phrase newest first makes FTS5 walk
+//!   position lists backwards, measured 10–20 ms for a phrase of two common syllables at a million ideas). A phrase
+//!   of two common syllables ("thong giao", both in most ideas but never in that order) would make FTS5 check the
+//!   positions of every idea holding both, so it is left to its syllables;
 //! - each kept term reads at most [`FETCH_WINDOW`] matches newest first, joined to `ideas` by rowid for visibility
 //!   and the contest, keeping [`FETCH`] of them.
 //!
-//! So a request costs at most about `MAX_TERMS × (COUNT_CAP + 2 × RECENT_WINDOW)` index entries plus
-//! `KEPT_TERMS × FETCH_WINDOW` row look-ups and one load of [`MAX_CANDIDATES`] rows, in three statements, whatever
-//! the text: a word in every idea costs what a rare one costs, a word in no idea costs almost nothing. Measured at
-//! 200,000 generated ideas (221 texts repeated, so every word is common): see the README.
+//! So a request costs at most about `MAX_SYLLABLES × (COUNT_CAP + RECENT_WINDOW) + MAX_PHRASES × 2 × COUNT_CAP`
+//! index entries plus
+//! `KEPT_TERMS × FETCH_WINDOW` row look-ups and one load of [`MAX_CANDIDATES`] rows, in four statements, whatever
+//! the text: a word in every idea costs what a rare one costs, a word in no idea almost nothing. Measured on the
+//! benchmark data (221 texts repeated, so every word is common) at 200,000 and 1,000,000 ideas: see the README.
 //!
 //! The price: among very common words the candidates are the newest matches, so an old exact copy can lose to a
-//! newer near copy, and a rare phrase of two common words is only found among the newest ideas. For real contest
-//! text, where most words of an idea are rare, every match of the rare words is read.
+//! newer near copy, and word order only counts through the final score, not the retrieval. For real contest text,
+//! where most words of an idea are rare, every match of the rare words and phrases is read.
 //!
 //! # PostgreSQL
-//! The same terms, counts capped with `LIMIT`, phrases as `a <-> b` (only when one syllable is rare: there is no
-//! rowid window to bound the others) and the newest matches by listing time; the GIN index serves rare terms, and
-//! for common ones the planner's choice decides the cost, as for search. The SQLite bound is what the benchmark
-//! relies on.
+//! The same terms and rules, counts capped with `LIMIT`, phrases as `a <-> b`, the newest matches by listing time
+//! (no rowid window: a common syllable's frequency stays at the cap). The GIN index serves rare terms; for common
+//! ones the planner's choice decides the cost, as for search. The SQLite bound is what the benchmark relies on.
 
 use std::collections::HashMap;
 
@@ -49,20 +52,22 @@ use super::schema::{contests, ideas};
 use super::search::{Sql, fts_word};
 use crate::domain::similar::Feature;
 
-/// The most terms of a text that are looked up.
-pub const MAX_TERMS: usize = 12;
+/// The most syllables of a text that are looked up.
+pub const MAX_SYLLABLES: usize = 10;
+/// The most phrases (pairs of those syllables) that are looked up.
+pub const MAX_PHRASES: usize = 10;
 /// How many of the rarest terms are used to find candidates.
 pub const KEPT_TERMS: usize = 5;
 /// Counting a term stops at this many ideas (it is then "common").
-pub const COUNT_CAP: i64 = 1000;
-/// How many of the newest ideas a common term is counted (and a phrase of common syllables read) among.
-pub const RECENT_WINDOW: i64 = 5000;
+pub const COUNT_CAP: i64 = 500;
+/// How many of the newest ideas a common syllable is counted among.
+pub const RECENT_WINDOW: i64 = 2000;
 /// The most matches of one term read, newest first, before the filters.
-pub const FETCH_WINDOW: i64 = 400;
+pub const FETCH_WINDOW: i64 = 300;
 /// The most candidates one term contributes.
-pub const FETCH: i64 = 100;
+pub const FETCH: i64 = 60;
 /// The most candidates loaded and scored.
-pub const MAX_CANDIDATES: usize = 50;
+pub const MAX_CANDIDATES: usize = 40;
 
 /// Which ideas may be returned.
 #[derive(Debug, Clone, Default)]
@@ -106,32 +111,55 @@ struct Fetched {
     id: String,
 }
 
-/// Where a term is looked up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scope {
-    /// The whole index (the term, or one syllable of the phrase, is rare).
-    Whole,
-    /// The newest [`RECENT_WINDOW`] ideas only.
-    Recent,
-}
-
 /// A term with what is known of its frequency.
 #[derive(Debug, Clone)]
 struct Term {
     feature: Feature,
-    scope: Scope,
     /// Estimated number of ideas holding it, over the whole index.
     df: f64,
 }
 
-/// The best candidates for a text with these `terms` (most specific first, at most [`MAX_TERMS`] are used), best
-/// first by the sum of their terms' inverse document frequencies.
+/// The terms worth looking up, from the syllables' capped counts: a syllable found nowhere is left out, and so is a
+/// phrase unless one of its syllables is rare (see the module documentation). Returns the terms (their `df` the
+/// capped count for now) and, for each, whether it needs a second count: a phrase (its own count) or a syllable at
+/// the cap (a sample among the newest ideas).
+fn plan(terms: &[Feature], count_of: impl Fn(&str) -> i64) -> Vec<(Term, bool)> {
+    terms
+        .iter()
+        .filter_map(|f| {
+            let (df, again) = match f {
+                Feature::One(w) => (count_of(w), count_of(w) >= COUNT_CAP),
+                Feature::Two(a, b) => {
+                    let (na, nb) = (count_of(a), count_of(b));
+                    if na == 0 || nb == 0 || na.min(nb) >= COUNT_CAP {
+                        return None;
+                    }
+                    (na.min(nb), true)
+                }
+            };
+            (df > 0).then(|| {
+                (
+                    Term {
+                        feature: f.clone(),
+                        df: df as f64,
+                    },
+                    again,
+                )
+            })
+        })
+        .collect()
+}
+
+/// The best candidates for a text with these `features` (the likeliest to be specific first, as
+/// `domain::similar::search_terms` orders them), best first by the sum of their terms' inverse document
+/// frequencies. The first [`MAX_SYLLABLES`] syllables are looked up, and up to [`MAX_PHRASES`] pairs of them.
 pub fn candidates(
     conn: &mut DbConn,
-    terms: &[Feature],
+    features: &[Feature],
     filter: &SimilarFilter,
 ) -> QueryResult<Vec<Candidate>> {
-    let terms = &terms[..terms.len().min(MAX_TERMS)];
+    let terms = choose_terms(features);
+    let terms = terms.as_slice();
     if terms.is_empty() {
         return Ok(Vec::new());
     }
@@ -140,6 +168,28 @@ pub fn candidates(
         DbConn::Postgres(c) => pg_candidates(c, terms, filter)?,
     };
     load(conn, &ranked)
+}
+
+/// The syllables to look up (the first [`MAX_SYLLABLES`]), then the pairs made of two of them (the first
+/// [`MAX_PHRASES`]).
+fn choose_terms(features: &[Feature]) -> Vec<Feature> {
+    let words: Vec<&String> = features
+        .iter()
+        .filter_map(|f| match f {
+            Feature::One(w) => Some(w),
+            Feature::Two(..) => None,
+        })
+        .take(MAX_SYLLABLES)
+        .collect();
+    let pairs = features
+        .iter()
+        .filter(|f| matches!(f, Feature::Two(a, b) if words.contains(&a) && words.contains(&b)))
+        .take(MAX_PHRASES);
+    words
+        .iter()
+        .map(|w| Feature::One((*w).clone()))
+        .chain(pairs.cloned())
+        .collect()
 }
 
 /// The syllables the terms are made of, each once.
@@ -210,8 +260,21 @@ fn sqlite_candidates(
     terms: &[Feature],
     filter: &SimilarFilter,
 ) -> QueryResult<Vec<String>> {
-    let words = syllables(terms);
+    let total = sqlite_total(c)?;
+    // The rowids candidates may have: the contest's first to last idea, or every idea.
+    let (first, last) = match &filter.contest_id {
+        None => (1, total),
+        Some(contest) => match sqlite_contest_range(c, contest)? {
+            Some(range) => range,
+            None => return Ok(Vec::new()),
+        },
+    };
+    // The newest ideas (of the contest, when there is one) a common syllable is counted among.
+    let recent_from = (last - RECENT_WINDOW).max(first - 1);
+    let window = (last - recent_from).max(1) as f64;
+
     // 1. How many ideas hold each syllable, up to COUNT_CAP.
+    let words = syllables(terms);
     let counts = union_all(&words, |s, k, w| {
         s.push(&format!(
             "SELECT {k} AS k, count(*) AS n FROM (SELECT 1 FROM idea_search WHERE idea_search MATCH "
@@ -225,59 +288,34 @@ fn sqlite_candidates(
             word_count.insert(w, r.n);
         }
     }
-    let count_of = |w: &str| word_count.get(w).copied().unwrap_or(0);
-    let total = sqlite_total(c)?;
-    let recent_from = (total - RECENT_WINDOW).max(0);
-    let window = (total - recent_from).max(1) as f64;
+    let planned = plan(terms, |w| word_count.get(w).copied().unwrap_or(0));
 
-    // 2. Each term's scope, and a second count where the first says too little: phrases over the whole index when
-    //    one syllable is rare, common terms among the newest ideas.
-    let mut list: Vec<Term> = Vec::new();
-    let mut recount: Vec<usize> = Vec::new();
-    for f in terms {
-        let (scope, df, again) = match f {
-            Feature::One(w) if count_of(w) < COUNT_CAP => (Scope::Whole, count_of(w) as f64, false),
-            Feature::One(_) => (Scope::Whole, COUNT_CAP as f64, true),
-            Feature::Two(a, b) if count_of(a) == 0 || count_of(b) == 0 => {
-                (Scope::Whole, 0.0, false)
-            }
-            Feature::Two(a, b) if count_of(a).min(count_of(b)) < COUNT_CAP => {
-                (Scope::Whole, 0.0, true)
-            }
-            Feature::Two(..) => (Scope::Recent, 0.0, true),
-        };
-        if again {
-            recount.push(list.len());
-        }
-        list.push(Term {
-            feature: f.clone(),
-            scope,
-            df,
-        });
-    }
-    if !recount.is_empty() {
-        let counts = union_all(&recount, |s, _, &k| {
+    // 2. A phrase's own count (capped: its rare syllable bounds the walk); a common syllable's count among the
+    //    newest ideas, scaled to the whole index.
+    let again: Vec<usize> = (0..planned.len()).filter(|&k| planned[k].1).collect();
+    let mut list: Vec<Term> = planned.into_iter().map(|(t, _)| t).collect();
+    if !again.is_empty() {
+        let counts = union_all(&again, |s, _, &k| {
             let t = &list[k];
             s.push(&format!(
                 "SELECT {k} AS k, count(*) AS n FROM (SELECT 1 FROM idea_search WHERE idea_search MATCH "
             ))
             .bind(&fts_word(&t.feature.text()));
-            match (&t.feature, t.scope) {
-                // A phrase with a rare syllable, over the whole index: capped like a syllable.
-                (Feature::Two(..), Scope::Whole) => s.push(&format!(" LIMIT {COUNT_CAP})")),
-                // A common term among the newest ideas: the window bounds the walk.
-                _ => s.push(&format!(" AND rowid > {recent_from})")),
+            match t.feature {
+                Feature::Two(..) => s.push(&format!(" LIMIT {COUNT_CAP})")),
+                Feature::One(_) => {
+                    s.push(&format!(" AND rowid > {recent_from} AND rowid <= {last})"))
+                }
             };
         });
         for r in counts.sqlite::<Counted>(c)? {
             let Some(t) = usize::try_from(r.k).ok().and_then(|k| list.get_mut(k)) else {
                 continue;
             };
-            t.df = match (&t.feature, t.scope) {
-                (Feature::Two(..), Scope::Whole) => r.n as f64,
-                // Scaled from the window to the whole index; a syllable counted past the cap is at least that common.
-                (Feature::One(_), _) => (r.n as f64 * total as f64 / window).max(COUNT_CAP as f64),
-                (Feature::Two(..), Scope::Recent) => r.n as f64 * total as f64 / window,
+            t.df = match t.feature {
+                Feature::Two(..) => r.n as f64,
+                // At least the cap it reached over the whole index.
+                Feature::One(_) => (r.n as f64 * total as f64 / window).max(COUNT_CAP as f64),
             };
         }
     }
@@ -286,19 +324,28 @@ fn sqlite_candidates(
         return Ok(Vec::new());
     }
 
-    // 3. The newest visible matches of each kept term.
+    // 3. The newest visible matches of each kept term, within the contest's rowids. A syllable's list is read
+    //    newest first; a phrase's matches (fewer than COUNT_CAP) are read in ascending order and sorted, since FTS5
+    //    reads phrases backwards slowly.
+    let bounds = if first > 1 {
+        format!(" AND rowid >= {first} AND rowid <= {last}")
+    } else {
+        format!(" AND rowid <= {last}")
+    };
     let fetch = union_all(&kept, |s, k, t| {
         s.push(&format!(
-            "SELECT {k} AS k, i.id AS id FROM (SELECT rowid AS rid FROM idea_search WHERE idea_search MATCH "
+            "SELECT {k} AS k, i.id AS id FROM (SELECT rid FROM (SELECT rowid AS rid FROM idea_search \
+             WHERE idea_search MATCH "
         ))
-        .bind(&fts_word(&t.feature.text()));
-        if t.scope == Scope::Recent {
-            s.push(&format!(" AND rowid > {recent_from}"));
-        }
-        s.push(&format!(
-            " ORDER BY rowid DESC LIMIT {FETCH_WINDOW}) AS w CROSS JOIN ideas i \
-             WHERE i.rowid = w.rid AND i.is_public"
-        ));
+        .bind(&fts_word(&t.feature.text()))
+        .push(&bounds);
+        match t.feature {
+            Feature::One(_) => s.push(&format!(" ORDER BY rowid DESC LIMIT {FETCH_WINDOW})")),
+            Feature::Two(..) => s.push(&format!(
+                " LIMIT {COUNT_CAP}) ORDER BY rid DESC LIMIT {FETCH_WINDOW}"
+            )),
+        };
+        s.push(") AS w CROSS JOIN ideas i WHERE i.rowid = w.rid AND i.is_public");
         push_filter(s, filter);
         s.push(&format!(" LIMIT {FETCH}"));
     });
@@ -311,6 +358,28 @@ fn sqlite_total(c: &mut SqliteConnection) -> QueryResult<i64> {
     let rows: Vec<Counted> =
         Sql::new("SELECT 0 AS k, coalesce(max(rowid), 0) AS n FROM ideas").sqlite(c)?;
     Ok(rows.first().map_or(0, |r| r.n))
+}
+
+/// The first and last rowid of the contest's ideas (index `ideas_contest_rowid`: one lookup each); `None` when it
+/// has none.
+fn sqlite_contest_range(
+    c: &mut SqliteConnection,
+    contest_id: &str,
+) -> QueryResult<Option<(i64, i64)>> {
+    #[derive(QueryableByName)]
+    struct Range {
+        #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+        first: Option<i64>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+        last: Option<i64>,
+    }
+    let mut sql = Sql::new("SELECT (SELECT rowid FROM ideas WHERE contest_id = ");
+    sql.bind(contest_id)
+        .push(" ORDER BY rowid LIMIT 1) AS first, (SELECT rowid FROM ideas WHERE contest_id = ")
+        .bind(contest_id)
+        .push(" ORDER BY rowid DESC LIMIT 1) AS last");
+    let rows: Vec<Range> = sql.sqlite(c)?;
+    Ok(rows.first().and_then(|r| r.first.zip(r.last)))
 }
 
 fn push_filter(s: &mut Sql, filter: &SimilarFilter) {
@@ -355,26 +424,14 @@ fn pg_candidates(
             word_count.insert(w, r.n);
         }
     }
-    let count_of = |w: &str| word_count.get(w).copied().unwrap_or(0);
-    let mut list: Vec<Term> = Vec::new();
-    let mut phrases: Vec<(usize, String)> = Vec::new();
-    for f in terms {
-        let df = match f {
-            Feature::One(w) => count_of(w) as f64,
-            Feature::Two(a, b) if count_of(a) == 0 || count_of(b) == 0 => continue,
-            // Without a rowid window, a phrase of two common syllables is left to the syllables themselves.
-            Feature::Two(a, b) if count_of(a).min(count_of(b)) >= COUNT_CAP => continue,
-            Feature::Two(..) => {
-                phrases.push((list.len(), ts_term(f)));
-                0.0
-            }
-        };
-        list.push(Term {
-            feature: f.clone(),
-            scope: Scope::Whole,
-            df,
-        });
-    }
+    let planned = plan(terms, |w| word_count.get(w).copied().unwrap_or(0));
+    let phrases: Vec<(usize, String)> = planned
+        .iter()
+        .enumerate()
+        .filter(|(_, (t, _))| matches!(t.feature, Feature::Two(..)))
+        .map(|(k, (t, _))| (k, ts_term(&t.feature)))
+        .collect();
+    let mut list: Vec<Term> = planned.into_iter().map(|(t, _)| t).collect();
     if !phrases.is_empty() {
         for r in pg_counts(&phrases).pg::<Counted>(c)? {
             if let Some(t) = usize::try_from(r.k).ok().and_then(|k| list.get_mut(k)) {
@@ -456,29 +513,42 @@ pub struct Submission {
     pub unit: String,
 }
 
-/// The contest's submitted ideas (every status but draft and withdrawn), newest first, at most `limit`.
+/// The contest's submitted ideas (every status but draft and withdrawn), newest first, at most `limit`: on SQLite
+/// the most recently created (index `ideas_contest_rowid`, read backwards until `limit` pass), on PostgreSQL the
+/// most recently submitted (index `ideas_contest_submitted`). Neither sorts the contest's ideas.
 pub fn contest_submissions(
     conn: &mut DbConn,
     contest_id: &str,
     limit: i64,
 ) -> QueryResult<Vec<Submission>> {
     use super::schema::{units, users};
-    ideas::table
-        .inner_join(users::table.on(users::id.eq(ideas::author_id)))
-        .inner_join(units::table.on(units::id.eq(ideas::unit_id)))
-        .filter(ideas::contest_id.eq(contest_id))
-        .filter(ideas::status.ne_all(["draft", "withdrawn"]))
-        .order((ideas::submitted_at.desc(), ideas::id.desc()))
-        .limit(limit)
-        .select((
-            ideas::id,
-            ideas::title,
-            ideas::summary,
-            ideas::status,
-            ideas::is_public,
-            ideas::submitted_at,
-            users::display_name,
-            units::name,
-        ))
-        .load(conn)
+    macro_rules! submitted {
+        () => {
+            ideas::table
+                .inner_join(users::table.on(users::id.eq(ideas::author_id)))
+                .inner_join(units::table.on(units::id.eq(ideas::unit_id)))
+                .filter(ideas::contest_id.eq(contest_id))
+                .filter(ideas::status.ne_all(["draft", "withdrawn"]))
+                .select((
+                    ideas::id,
+                    ideas::title,
+                    ideas::summary,
+                    ideas::status,
+                    ideas::is_public,
+                    ideas::submitted_at,
+                    users::display_name,
+                    units::name,
+                ))
+        };
+    }
+    match conn {
+        DbConn::Sqlite(c) => submitted!()
+            .order(diesel::dsl::sql::<BigInt>("ideas.rowid DESC"))
+            .limit(limit)
+            .load(c),
+        DbConn::Postgres(c) => submitted!()
+            .order((ideas::submitted_at.desc(), ideas::id.desc()))
+            .limit(limit)
+            .load(c),
+    }
 }

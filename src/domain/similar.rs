@@ -58,12 +58,12 @@ static UNMARKED_STOP: LazyLock<HashSet<String>> = LazyLock::new(|| {
 /// Whether a syllable, as written (`written`) and folded (`folded`), is a stop word: a Vietnamese function word
 /// written with its marks, or, for a syllable written without marks, any word whose folded form it is.
 pub fn is_stop_word(written: &str, folded: &str) -> bool {
-    let lower: String = written.nfc().flat_map(char::to_lowercase).collect();
-    if lower == folded {
-        UNMARKED_STOP.contains(folded)
-    } else {
-        VI_STOP_WORDS.contains(&lower.as_str())
+    // Any stop word folds to a member of the unmarked list, so most syllables are answered without an allocation.
+    if !UNMARKED_STOP.contains(folded) {
+        return false;
     }
+    let lower: String = written.nfc().flat_map(char::to_lowercase).collect();
+    lower == folded || VI_STOP_WORDS.contains(&lower.as_str())
 }
 
 /// One feature of a text: a syllable or two adjacent syllables.
@@ -83,55 +83,129 @@ impl Feature {
             Feature::Two(a, b) => format!("{a} {b}"),
         }
     }
+
+    /// The feature's key in [`Features`]: a hash of its text.
+    fn key(&self) -> u64 {
+        match self {
+            Feature::One(w) => key_one(w),
+            Feature::Two(a, b) => key_two(a, b),
+        }
+    }
+}
+
+/// FNV-1a over the bytes of `parts`, a separator byte between them: 64-bit keys for features, so comparing two
+/// ideas compares integers. A collision between two of the few thousand distinct features of a contest is about
+/// as likely as winning a lottery twice, and would only nudge a score.
+fn fnv(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            h ^= 0xff;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        for b in p.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+fn key_one(w: &str) -> u64 {
+    fnv(&[w])
+}
+
+fn key_two(a: &str, b: &str) -> u64 {
+    fnv(&[a, b])
+}
+
+/// Calls `each(previous, current)` for every syllable of `text` that is not a stop word, in order; `previous` is
+/// the syllable before it when the two form a pair (neither a stop word, only spaces between them).
+fn each_syllable(text: &str, mut each: impl FnMut(Option<&str>, &str)) {
+    let mut prev = String::new();
+    let mut prev_end: Option<usize> = None;
+    for_each_word(text, |start, end, folded| {
+        if is_stop_word(&text[start..end], folded) {
+            prev_end = None;
+            return;
+        }
+        let paired = prev_end.is_some_and(|e| text[e..start].chars().all(char::is_whitespace));
+        each(paired.then_some(prev.as_str()), folded);
+        prev.clear();
+        prev.push_str(folded);
+        prev_end = Some(end);
+    });
 }
 
 /// The features of one text, in order of first appearance, each once.
 pub fn text_features(text: &str) -> Vec<Feature> {
     let mut out: Vec<Feature> = Vec::new();
     let mut seen: HashSet<Feature> = HashSet::new();
-    // The previous syllable, if it may start a pair: not a stop word, and only spaces since it ended.
-    let mut prev: Option<(String, usize)> = None;
-    for_each_word(text, |start, end, folded| {
-        let stop = is_stop_word(&text[start..end], folded);
-        if let Some((p, p_end)) = prev.take()
-            && !stop
-            && text[p_end..start].chars().all(char::is_whitespace)
-        {
-            let pair = Feature::Two(p, folded.to_string());
+    each_syllable(text, |prev, cur| {
+        if let Some(p) = prev {
+            let pair = Feature::Two(p.to_string(), cur.to_string());
             if seen.insert(pair.clone()) {
                 out.push(pair);
             }
         }
-        if !stop {
-            let one = Feature::One(folded.to_string());
-            if seen.insert(one.clone()) {
-                out.push(one);
-            }
-            prev = Some((folded.to_string(), end));
+        let one = Feature::One(cur.to_string());
+        if seen.insert(one.clone()) {
+            out.push(one);
         }
     });
     out
 }
 
-/// An idea's features with their weights, sorted by feature, and the vector's length.
+/// The distinct feature keys of one text, sorted.
+fn text_keys(text: &str) -> Vec<u64> {
+    let mut keys: Vec<u64> = Vec::new();
+    each_syllable(text, |prev, cur| {
+        if let Some(p) = prev {
+            keys.push(key_two(p, cur));
+        }
+        keys.push(key_one(cur));
+    });
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// An idea's features (as keys) with their weights, sorted by key, and the vector's length.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Features {
-    weights: Vec<(Feature, u32)>,
+    weights: Vec<(u64, u32)>,
     norm: f64,
 }
 
 impl Features {
     /// The features of an idea's title and summary.
     pub fn of(title: &str, summary: &str) -> Features {
-        let mut weights: HashMap<Feature, u32> = HashMap::new();
-        for f in text_features(title) {
-            *weights.entry(f).or_default() += TITLE_WEIGHT;
+        let (t, s) = (text_keys(title), text_keys(summary));
+        // Merge the two sorted lists, adding the weights of a key in both.
+        let mut weights: Vec<(u64, u32)> = Vec::with_capacity(t.len() + s.len());
+        let (mut i, mut j) = (0, 0);
+        while i < t.len() || j < s.len() {
+            match (t.get(i), s.get(j)) {
+                (Some(a), Some(b)) if a == b => {
+                    weights.push((*a, TITLE_WEIGHT + 1));
+                    i += 1;
+                    j += 1;
+                }
+                (Some(a), Some(b)) if a < b => {
+                    weights.push((*a, TITLE_WEIGHT));
+                    i += 1;
+                }
+                (Some(a), None) => {
+                    weights.push((*a, TITLE_WEIGHT));
+                    i += 1;
+                }
+                (_, Some(b)) => {
+                    weights.push((*b, 1));
+                    j += 1;
+                }
+                (None, None) => break,
+            }
         }
-        for f in text_features(summary) {
-            *weights.entry(f).or_default() += 1;
-        }
-        let mut weights: Vec<(Feature, u32)> = weights.into_iter().collect();
-        weights.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let norm = weights
             .iter()
             .map(|(_, w)| f64::from(*w).powi(2))
@@ -145,23 +219,9 @@ impl Features {
         self.weights.is_empty()
     }
 
-    /// The features and their weights, sorted by feature.
-    pub fn weights(&self) -> &[(Feature, u32)] {
+    /// The feature keys and their weights, sorted by key.
+    pub fn weights(&self) -> &[(u64, u32)] {
         &self.weights
-    }
-
-    /// At most `max` features to look candidates up by, the likeliest to be specific first: the heaviest (title
-    /// before summary), pairs before single syllables, longer before shorter.
-    pub fn search_terms(&self, max: usize) -> Vec<Feature> {
-        let mut all: Vec<&(Feature, u32)> = self.weights.iter().collect();
-        all.sort_by(|a, b| {
-            let pair = |f: &Feature| matches!(f, Feature::Two(..));
-            b.1.cmp(&a.1)
-                .then(pair(&b.0).cmp(&pair(&a.0)))
-                .then(b.0.text().len().cmp(&a.0.text().len()))
-                .then(a.0.cmp(&b.0))
-        });
-        all.into_iter().take(max).map(|(f, _)| f.clone()).collect()
     }
 
     /// How alike the two are, from 0 (nothing in common) to 1 (the same features with the same weights).
@@ -184,6 +244,39 @@ impl Features {
         }
         (dot / (self.norm * other.norm)).clamp(0.0, 1.0)
     }
+}
+
+/// The features of an idea's title and summary in the order to look candidates up by, the likeliest to be
+/// specific first: single syllables before pairs (a pair is only worth reading when its syllables are), each kind
+/// heaviest first (title before summary), then longer before shorter.
+pub fn search_terms(title: &str, summary: &str) -> Vec<Feature> {
+    let weights = Features::of(title, summary);
+    let weight_of = |f: &Feature| {
+        let k = f.key();
+        weights
+            .weights
+            .binary_search_by(|(key, _)| key.cmp(&k))
+            .map_or(0, |at| weights.weights[at].1)
+    };
+    let mut all: Vec<(Feature, u32)> = Vec::new();
+    for f in text_features(title)
+        .into_iter()
+        .chain(text_features(summary))
+    {
+        if !all.iter().any(|(g, _)| *g == f) {
+            let w = weight_of(&f);
+            all.push((f, w));
+        }
+    }
+    all.sort_by(|a, b| {
+        let pair = |f: &Feature| matches!(f, Feature::Two(..));
+        pair(&a.0)
+            .cmp(&pair(&b.0))
+            .then(b.1.cmp(&a.1))
+            .then(b.0.text().len().cmp(&a.0.text().len()))
+            .then(a.0.cmp(&b.0))
+    });
+    all.into_iter().map(|(f, _)| f).collect()
 }
 
 /// `text` cut to at most `max` characters at a word boundary, with "…" when something was cut.
@@ -209,7 +302,7 @@ pub const MAX_POSTING: usize = 200;
 /// Near-duplicate grouping: how many of an idea's rarest features are used to find its candidate pairs.
 pub const PREFIX: usize = 10;
 /// Near-duplicate grouping: how many candidates (those sharing the most rare features) are scored per idea.
-pub const CANDIDATES_PER_IDEA: usize = 32;
+pub const CANDIDATES_PER_IDEA: usize = 20;
 
 /// A group of near-duplicate ideas, by index into the input.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,7 +331,7 @@ pub fn near_duplicate_groups(docs: &[Features], threshold: f64) -> Vec<Group> {
     // Exact duplicates: one representative per distinct feature set.
     let mut reps: Vec<usize> = Vec::new();
     {
-        let mut first: HashMap<&[(Feature, u32)], usize> = HashMap::new();
+        let mut first: HashMap<&[(u64, u32)], usize> = HashMap::with_capacity(n);
         for (i, d) in docs.iter().enumerate() {
             if d.is_empty() {
                 continue;
@@ -258,27 +351,27 @@ pub fn near_duplicate_groups(docs: &[Features], threshold: f64) -> Vec<Group> {
     }
 
     // How many representatives hold each feature.
-    let mut df: HashMap<&Feature, usize> = HashMap::new();
+    let mut df: KeyMap<usize> = KeyMap::default();
     for &r in &reps {
         for (f, _) in docs[r].weights() {
-            *df.entry(f).or_default() += 1;
+            *df.entry(*f).or_default() += 1;
         }
     }
     // Each representative's prefix: its rarest usable features (held by 2..=MAX_POSTING representatives).
-    let prefixes: Vec<Vec<&Feature>> = reps
+    let prefixes: Vec<Vec<u64>> = reps
         .iter()
         .map(|&r| {
-            let mut usable: Vec<(&Feature, usize)> = docs[r]
+            let mut usable: Vec<(u64, usize)> = docs[r]
                 .weights()
                 .iter()
-                .map(|(f, _)| (f, df.get(f).copied().unwrap_or(0)))
+                .map(|(f, _)| (*f, df.get(f).copied().unwrap_or(0)))
                 .filter(|(_, n)| (2..=MAX_POSTING).contains(n))
                 .collect();
-            usable.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(b.0)));
+            usable.sort_unstable_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
             usable.into_iter().take(PREFIX).map(|(f, _)| f).collect()
         })
         .collect();
-    let mut postings: HashMap<&Feature, Vec<usize>> = HashMap::new();
+    let mut postings: KeyMap<Vec<usize>> = KeyMap::default();
     for (k, prefix) in prefixes.iter().enumerate() {
         for f in prefix {
             postings.entry(*f).or_default().push(k);
@@ -289,7 +382,7 @@ pub fn near_duplicate_groups(docs: &[Features], threshold: f64) -> Vec<Group> {
     let mut touched: Vec<usize> = Vec::new();
     for (k, prefix) in prefixes.iter().enumerate() {
         for f in prefix {
-            for &other in postings.get(*f).map(Vec::as_slice).unwrap_or_default() {
+            for &other in postings.get(f).map(Vec::as_slice).unwrap_or_default() {
                 // Each pair once: from the earlier representative.
                 if other > k {
                     if shared[other] == 0 {
@@ -299,7 +392,20 @@ pub fn near_duplicate_groups(docs: &[Features], threshold: f64) -> Vec<Group> {
                 }
             }
         }
-        touched.sort_unstable_by(|a, b| shared[*b].cmp(&shared[*a]).then(a.cmp(b)));
+        // Ideas sharing a single rare feature are rarely near-duplicates (they share most of their rarest
+        // features), and scoring them was most of the work in a large contest.
+        let need = prefix.len().min(2) as u32;
+        touched.retain(|o| {
+            shared[*o] >= need || {
+                shared[*o] = 0;
+                false
+            }
+        });
+        // The candidates sharing the most: a partial selection, not a sort of every idea touched.
+        let by_shared = |a: &usize, b: &usize| shared[*b].cmp(&shared[*a]).then(a.cmp(b));
+        if touched.len() > CANDIDATES_PER_IDEA {
+            touched.select_nth_unstable_by(CANDIDATES_PER_IDEA, by_shared);
+        }
         for &other in touched.iter().take(CANDIDATES_PER_IDEA) {
             let (a, b) = (reps[k], reps[other]);
             let s = docs[a].score(&docs[b]);
@@ -341,6 +447,31 @@ pub fn near_duplicate_groups(docs: &[Features], threshold: f64) -> Vec<Group> {
             .then(a.members[0].0.cmp(&b.members[0].0))
     });
     groups
+}
+
+/// A map keyed by feature keys, which are hashes already: hashing them again (SipHash) was a large part of grouping
+/// a big contest.
+type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// Passes a `u64` key through as its own hash.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; anything else is folded in FNV-style so it stays correct.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// Disjoint sets over `0..n`, with path halving and union by size.
@@ -490,6 +621,26 @@ mod tests {
         let same_title = Features::of("Thùng rác phân loại", "Tuyên truyền cho học sinh");
         let same_summary = Features::of("Tuyến xe buýt mới", "Đặt ở chợ");
         assert!(t.score(&same_title) > t.score(&same_summary));
+    }
+
+    #[test]
+    fn search_terms_put_title_syllables_first() {
+        let terms = search_terms("Đèn giao thông", "Đèn hỏng ở ngã tư");
+        assert_eq!(
+            terms,
+            vec![
+                one("den"),
+                one("thong"),
+                one("giao"),
+                one("hong"),
+                one("nga"),
+                one("tu"),
+                two("giao", "thong"),
+                two("den", "giao"),
+                two("den", "hong"),
+                two("nga", "tu"),
+            ]
+        );
     }
 
     #[test]

@@ -422,6 +422,19 @@ fn percent(score: f64) -> String {
     format!("{}%", (score * 100.0).round() as i64)
 }
 
+/// The near-duplicate report of the contest in the path, for the organizer (on the blocking pool: a large contest
+/// takes a second or two).
+async fn report(
+    state: &State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<similar::DuplicateReport, AppError> {
+    let slug = path.into_inner();
+    state
+        .with_conn(move |conn| similar::duplicates(conn, &who.0, &slug))
+        .await
+}
+
 /// `GET /organize/contests/{slug}/duplicates`: groups of near-duplicate ideas among the contest's submitted ideas
 /// (the organizer's own units' contests only).
 pub async fn duplicates(
@@ -430,10 +443,7 @@ pub async fn duplicates(
     who: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = path.into_inner();
-    let report = state
-        .with_conn(move |conn| similar::duplicates(conn, &who.0, &slug))
-        .await?;
+    let report = report(&state, who, path).await?;
     let ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
     let count = |n: usize| view::count(lang, n as i64);
@@ -526,7 +536,7 @@ pub struct DuplicateIdeaDto {
 pub struct DuplicateGroupDto {
     /// The best score of a pair in the group (0–1).
     pub score: f64,
-    /// The ideas, earliest submitted first (at most 50).
+    /// The ideas, earliest submitted first (at most 20).
     pub ideas: Vec<DuplicateIdeaDto>,
     /// Ideas of the group left out of `ideas`.
     pub more: usize,
@@ -543,7 +553,7 @@ pub struct DuplicatesDto {
     pub capped: bool,
     /// How many groups there are in all.
     pub total_groups: usize,
-    /// The groups, largest first (at most 200).
+    /// The groups, largest first (at most 100).
     pub groups: Vec<DuplicateGroupDto>,
 }
 
@@ -563,10 +573,7 @@ pub async fn api_duplicates(
     who: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = path.into_inner();
-    let report = state
-        .with_conn(move |conn| similar::duplicates(conn, &who.0, &slug))
-        .await?;
+    let report = report(&state, who, path).await?;
     let dto = DuplicatesDto {
         contest: report.contest.slug,
         compared: report.compared,

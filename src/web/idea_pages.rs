@@ -15,7 +15,7 @@ use super::pages::{Ctx, ctx_of, private_page, render, see_other};
 use super::view::{self, Choice, date_time, href};
 use super::{AppState, State};
 use crate::access::Principal;
-use crate::app::ideas::{self, Intent};
+use crate::app::ideas::{self, Intent, OwnIdea};
 use crate::app::similar::{self, SimilarIdea, SimilarQuery};
 use crate::db::{catalog, submissions};
 use crate::domain::idea::{IdeaFields, author_may_edit, author_may_submit, author_may_withdraw};
@@ -99,6 +99,34 @@ struct FormTarget {
     exclude: Option<String>,
     /// Similar ideas to list under the summary.
     similar: Option<Vec<SimilarIdea>>,
+}
+
+impl FormTarget {
+    /// The form for a new idea in the contest `slug`, posted with the form key `key`.
+    fn new_idea(slug: String, idempotency_key: String) -> FormTarget {
+        FormTarget {
+            action: href("/ideas/new", &[("contest", slug.clone())]),
+            contest_slug: slug,
+            heading_key: "idea_form.new_title",
+            can_draft: true,
+            idempotency_key,
+            exclude: None,
+            similar: None,
+        }
+    }
+
+    /// The form that edits the author's idea `own`.
+    fn edit(own: &OwnIdea) -> FormTarget {
+        FormTarget {
+            contest_slug: own.contest.slug.clone(),
+            action: format!("/me/ideas/{}/edit", own.idea.id),
+            heading_key: "idea_form.edit_title",
+            can_draft: own.idea.status == IdeaStatus::Draft.code(),
+            idempotency_key: String::new(),
+            exclude: Some(own.idea.id.clone()),
+            similar: None,
+        }
+    }
 }
 
 async fn render_form(
@@ -268,15 +296,7 @@ pub async fn new_form(
     };
     let ctx = ctx_of(&req, &state);
     let form = Form::new(ctx.lang, ctx.csrf.clone());
-    let target = FormTarget {
-        action: href("/ideas/new", &[("contest", slug.clone())]),
-        contest_slug: slug,
-        heading_key: "idea_form.new_title",
-        can_draft: true,
-        idempotency_key: uuid::Uuid::new_v4().to_string(),
-        exclude: None,
-        similar: None,
-    };
+    let target = FormTarget::new_idea(slug, uuid::Uuid::new_v4().to_string());
     render_form(&req, &state, target, form, StatusCode::OK).await
 }
 
@@ -291,15 +311,7 @@ pub async fn new_submit(
     let slug = q.contest.clone().unwrap_or_default();
     let key = field(&body, "idempotency_key");
     if wants_similar(&body) {
-        let target = FormTarget {
-            action: href("/ideas/new", &[("contest", slug.clone())]),
-            contest_slug: slug,
-            heading_key: "idea_form.new_title",
-            can_draft: true,
-            idempotency_key: key,
-            exclude: None,
-            similar: None,
-        };
+        let target = FormTarget::new_idea(slug, key);
         return show_similar(&req, &state, target, &body).await;
     }
     let fields = fields_from(&body);
@@ -333,15 +345,7 @@ pub async fn new_submit(
             let ctx = ctx_of(&req, &state);
             let (form, status) =
                 with_problems(Form::new(ctx.lang, ctx.csrf.clone()).keep(&body, &[]), e)?;
-            let target = FormTarget {
-                action: href("/ideas/new", &[("contest", slug.clone())]),
-                contest_slug: slug,
-                heading_key: "idea_form.new_title",
-                can_draft: true,
-                idempotency_key: key,
-                exclude: None,
-                similar: None,
-            };
+            let target = FormTarget::new_idea(slug, key);
             render_form(&req, &state, target, form, status).await
         }
     }
@@ -383,15 +387,7 @@ pub async fn edit_form(
     ] {
         form.values.insert(k.into(), v);
     }
-    let target = FormTarget {
-        contest_slug: own.contest.slug.clone(),
-        action: format!("/me/ideas/{}/edit", i.id),
-        heading_key: "idea_form.edit_title",
-        can_draft: i.status == IdeaStatus::Draft.code(),
-        idempotency_key: String::new(),
-        exclude: Some(i.id.clone()),
-        similar: None,
-    };
+    let target = FormTarget::edit(&own);
     render_form(&req, &state, target, form, StatusCode::OK).await
 }
 
@@ -412,15 +408,7 @@ pub async fn edit_submit(
         if !own.is_author {
             return Err(AppError::NotFound("idea"));
         }
-        let target = FormTarget {
-            contest_slug: own.contest.slug.clone(),
-            action: format!("/me/ideas/{id}/edit"),
-            heading_key: "idea_form.edit_title",
-            can_draft: own.idea.status == IdeaStatus::Draft.code(),
-            idempotency_key: String::new(),
-            exclude: Some(id),
-            similar: None,
-        };
+        let target = FormTarget::edit(&own);
         return show_similar(&req, &state, target, &body).await;
     }
     let fields = fields_from(&body);
@@ -454,15 +442,7 @@ pub async fn edit_submit(
             let ctx = ctx_of(&req, &state);
             let (form, status) =
                 with_problems(Form::new(ctx.lang, ctx.csrf.clone()).keep(&body, &[]), e)?;
-            let target = FormTarget {
-                contest_slug: own.contest.slug.clone(),
-                action: format!("/me/ideas/{id}/edit"),
-                heading_key: "idea_form.edit_title",
-                can_draft: own.idea.status == IdeaStatus::Draft.code(),
-                idempotency_key: String::new(),
-                exclude: Some(id),
-                similar: None,
-            };
+            let target = FormTarget::edit(&own);
             render_form(&req, &state, target, form, status).await
         }
     }

@@ -4,7 +4,7 @@
 use sangtao::access::{Need, ROUTES, decide};
 use sangtao::domain::account::Role;
 
-use crate::helpers::{each_engine, make_token, make_user, new_client};
+use crate::helpers::{each_engine, make_token, make_user, new_client, set_unit};
 
 /// A concrete path for a pattern.
 fn concrete(pattern: &str) -> String {
@@ -12,20 +12,6 @@ fn concrete(pattern: &str) -> String {
         .replace("{id}", "550e8400-e29b-41d4-a716-446655440000")
         .replace("{slug}", "sang-tao-tre-2021")
         .replace("{_:.*}", "index.html")
-}
-
-fn set_unit(app: &crate::helpers::TestApp, user: &str, slug: &str) {
-    use diesel::prelude::*;
-    use sangtao::db::schema::{units, users};
-    let unit: String = units::table
-        .filter(units::slug.eq(slug))
-        .select(units::id)
-        .first(&mut app.conn())
-        .unwrap();
-    diesel::update(users::table.find(user))
-        .set(users::unit_id.eq(Some(unit)))
-        .execute(&mut app.conn())
-        .unwrap();
 }
 
 fn expected_allowed(need: Need, role: Option<Role>) -> bool {

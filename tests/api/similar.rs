@@ -2,17 +2,16 @@
 //! "check for similar ideas" button of the idea form (no JavaScript, nothing saved), and the organizers'
 //! near-duplicate groups (`/organize/contests/{slug}/duplicates` and its API) with who may see them.
 
-use std::collections::HashMap;
-
 use diesel::prelude::*;
-use sangtao::db::schema::{contests, ideas, units, users};
+use reqwest::blocking::Client;
+use sangtao::db::schema::{contests, ideas, users};
 use sangtao::demo::demo_data;
 use sangtao::domain::text::fold;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, api_signin, assert_api_error, each_engine, form_csrf, make_token, make_user,
-    new_client, unescape,
+    TestApp, api_signin, assert_api_error, each_engine, form, form_csrf, make_token, make_user,
+    new_client, set_unit, unescape,
 };
 
 /// A demo idea: title, summary, contest slug, whether the public sees it.
@@ -245,27 +244,14 @@ fn bad_input_gets_a_stable_error() {
     });
 }
 
-fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 #[test]
 fn the_form_button_lists_similar_ideas_and_saves_nothing() {
     let all = demo_ideas();
     let known = all.iter().find(|d| d.public).unwrap();
     each_engine(|app| {
         make_user(app, "viet@example.org", "mật khẩu của tôi", "member");
-        let client = new_client();
-        api_signin(app, &client, "viet@example.org", "mật khẩu của tôi");
-        let html = client
-            .get(app.url("/ideas/new"))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap();
+        let (client, _) = signed_in(app, "viet@example.org");
+        let (_, html) = page(app, &client, "/ideas/new");
         assert!(html.contains("name=\"intent\" value=\"similar\""));
         assert!(html.contains("Kiểm tra ý tưởng tương tự"));
         assert!(html.contains("id=\"similar-results\" aria-live=\"polite\""));
@@ -366,8 +352,7 @@ fn the_form_button_lists_similar_ideas_and_saves_nothing() {
         assert_eq!(title, "Bản nháp ban đầu");
         // Someone else's idea: not found.
         make_user(app, "khac@example.org", "mật khẩu của tôi", "member");
-        let other = new_client();
-        let other_csrf = api_signin(app, &other, "khac@example.org", "mật khẩu của tôi");
+        let (other, other_csrf) = signed_in(app, "khac@example.org");
         let r = other
             .post(app.url(&format!("/me/ideas/{id}/edit")))
             .form(&form(&[
@@ -381,16 +366,30 @@ fn the_form_button_lists_similar_ideas_and_saves_nothing() {
     });
 }
 
-fn set_unit(app: &TestApp, user: &str, slug: &str) {
-    let unit: String = units::table
-        .filter(units::slug.eq(slug))
-        .select(units::id)
-        .first(&mut app.conn())
+const DUPLICATES_API: &str = "/api/v1/contests/sang-tao-tre-2026/duplicates";
+const DUPLICATES_PAGE: &str = "/organize/contests/sang-tao-tre-2026/duplicates";
+
+/// Status and body of a GET with a personal access token.
+fn with_token(app: &TestApp, token: &str, path: &str) -> (u16, String) {
+    let r = new_client()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
         .unwrap();
-    diesel::update(users::table.find(user))
-        .set(users::unit_id.eq(Some(unit)))
-        .execute(&mut app.conn())
-        .unwrap();
+    (r.status().as_u16(), r.text().unwrap())
+}
+
+/// A client signed in (with a session) as this existing account, and its CSRF token.
+fn signed_in(app: &TestApp, email: &str) -> (Client, String) {
+    let client = new_client();
+    let csrf = api_signin(app, &client, email, "mật khẩu của tôi");
+    (client, csrf)
+}
+
+/// Status and body of a page fetched by `client`.
+fn page(app: &TestApp, client: &Client, path: &str) -> (u16, String) {
+    let r = client.get(app.url(path)).send().unwrap();
+    (r.status().as_u16(), r.text().unwrap())
 }
 
 fn submit(app: &TestApp, token: &str, title: &str, summary: &str, submit: bool) -> String {
@@ -445,13 +444,9 @@ fn organizers_see_groups_of_near_duplicates_in_their_contests() {
         let organizer = make_user(app, "btc@example.org", "mật khẩu của tôi", "organizer");
         set_unit(app, &organizer, "quan-10");
         let org_token = make_token(app, &organizer);
-        let r = new_client()
-            .get(app.url("/api/v1/contests/sang-tao-tre-2026/duplicates"))
-            .bearer_auth(&org_token)
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        let report: Value = r.json().unwrap();
+        let (status, body) = with_token(app, &org_token, DUPLICATES_API);
+        assert_eq!(status, 200);
+        let report: Value = serde_json::from_str(&body).unwrap();
         let submitted: i64 = ideas::table
             .inner_join(contests::table)
             .filter(contests::slug.eq("sang-tao-tre-2026"))
@@ -488,22 +483,13 @@ fn organizers_see_groups_of_near_duplicates_in_their_contests() {
         assert_eq!(first["status"], "submitted");
         assert!(first["submitted_at"].as_str().unwrap().ends_with("+07:00"));
 
-        // The page, for the organizer signed in with a session.
-        let client = new_client();
-        api_signin(app, &client, "btc@example.org", "mật khẩu của tôi");
-        let html = client
-            .get(app.url("/organize/contests"))
-            .send()
-            .unwrap()
-            .text()
-            .unwrap();
-        assert!(html.contains("href=\"/organize/contests/sang-tao-tre-2026/duplicates\""));
-        let r = client
-            .get(app.url("/organize/contests/sang-tao-tre-2026/duplicates"))
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
-        let html = unescape(&r.text().unwrap());
+        // The page, for the organizer signed in with a session, linked from their contests.
+        let (client, _) = signed_in(app, "btc@example.org");
+        let (_, html) = page(app, &client, "/organize/contests");
+        assert!(html.contains(&format!("href=\"{DUPLICATES_PAGE}\"")));
+        let (status, html) = page(app, &client, DUPLICATES_PAGE);
+        assert_eq!(status, 200);
+        let html = unescape(&html);
         assert!(
             html.contains("Ý tưởng trùng lặp — Sáng tạo trẻ 2026"),
             "{html}"
@@ -516,48 +502,20 @@ fn organizers_see_groups_of_near_duplicates_in_their_contests() {
         assert!(html.contains("Người dùng member") && html.contains("Phường 4"));
         assert!(html.contains(&format!("{}%", (score * 100.0).round() as i64)));
 
-        // A member is refused; an organizer of another unit is told there is no such contest.
-        let r = new_client()
-            .get(app.url("/api/v1/contests/sang-tao-tre-2026/duplicates"))
-            .bearer_auth(&token)
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 403);
-        let member = new_client();
-        api_signin(app, &member, "tacgia@example.org", "mật khẩu của tôi");
-        let r = member
-            .get(app.url("/organize/contests/sang-tao-tre-2026/duplicates"))
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 403);
+        // A member is refused; an organizer of another unit (a ward) is told there is no such contest.
+        assert_eq!(with_token(app, &token, DUPLICATES_API).0, 403);
+        let (member, _) = signed_in(app, "tacgia@example.org");
+        assert_eq!(page(app, &member, DUPLICATES_PAGE).0, 403);
         let ward = make_user(app, "phuong@example.org", "mật khẩu của tôi", "organizer");
-        let ward_token = make_token(app, &ward);
-        let r = new_client()
-            .get(app.url("/api/v1/contests/sang-tao-tre-2026/duplicates"))
-            .bearer_auth(&ward_token)
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 404);
-        let ward_client = new_client();
-        api_signin(app, &ward_client, "phuong@example.org", "mật khẩu của tôi");
-        let r = ward_client
-            .get(app.url("/organize/contests/sang-tao-tre-2026/duplicates"))
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 404);
-        // Nobody signed in: sent to sign in.
         assert_eq!(
-            app.get("/organize/contests/sang-tao-tre-2026/duplicates")
-                .status()
-                .as_u16(),
-            303
+            with_token(app, &make_token(app, &ward), DUPLICATES_API).0,
+            404
         );
-        // An unknown contest.
-        let r = new_client()
-            .get(app.url("/api/v1/contests/khong-co/duplicates"))
-            .bearer_auth(&org_token)
-            .send()
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 404);
+        let (ward_client, _) = signed_in(app, "phuong@example.org");
+        assert_eq!(page(app, &ward_client, DUPLICATES_PAGE).0, 404);
+        // Nobody signed in: sent to sign in. An unknown contest: not found.
+        assert_eq!(app.get(DUPLICATES_PAGE).status().as_u16(), 303);
+        let unknown = "/api/v1/contests/khong-co/duplicates";
+        assert_eq!(with_token(app, &org_token, unknown).0, 404);
     });
 }
