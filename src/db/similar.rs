@@ -4,10 +4,10 @@
 //! # The algorithm
 //! The caller gives the features of the text ([`crate::domain::similar`]), most specific first; up to
 //! [`MAX_SYLLABLES`] single syllables and [`MAX_PHRASES`] pairs of adjacent ones are looked up, the pairs as phrases
-//! ("giao thong"). For each term the index tells how
-//! many ideas hold it (its document frequency); the [`KEPT_TERMS`] rarest are kept, the newest matches of each are
-//! read, every candidate gets the sum of the inverse document frequencies of the terms it holds, and the best
-//! [`MAX_CANDIDATES`] are loaded with their title and summary for the caller to score exactly. Only ideas the public
+//! ("giao thong"). For each term the index tells how many ideas hold it (its document frequency); the
+//! [`KEPT_TERMS`] rarest are kept, the newest matches of each are read, every candidate gets the sum of the inverse
+//! document frequencies of the terms it holds, and the best [`MAX_CANDIDATES`] are loaded with their title and
+//! summary for the caller to score exactly. Only ideas the public
 //! may see (`is_public`), in the contest when one is given, are candidates.
 //!
 //! # Why the work is bounded (SQLite)
@@ -22,14 +22,16 @@
 //!   position lists backwards, measured 10–20 ms for a phrase of two common syllables at a million ideas). A phrase
 //!   of two common syllables ("thong giao", both in most ideas but never in that order) would make FTS5 check the
 //!   positions of every idea holding both, so it is left to its syllables;
-//! - each kept term reads at most [`FETCH_WINDOW`] matches newest first, joined to `ideas` by rowid for visibility
-//!   and the contest, keeping [`FETCH`] of them.
+//! - each kept term reads at most [`FETCH_WINDOW`] matches newest first (a phrase: its fewer than [`COUNT_CAP`]
+//!   matches in ascending order, then sorted), joined to `ideas` by rowid for visibility and the contest, keeping
+//!   [`FETCH`] of them.
 //!
-//! So a request costs at most about `MAX_SYLLABLES × (COUNT_CAP + RECENT_WINDOW) + MAX_PHRASES × 2 × COUNT_CAP`
-//! index entries plus
-//! `KEPT_TERMS × FETCH_WINDOW` row look-ups and one load of [`MAX_CANDIDATES`] rows, in four statements, whatever
+//! So a request costs at most about `MAX_SYLLABLES × (COUNT_CAP + RECENT_WINDOW) + MAX_PHRASES × 3 × COUNT_CAP`
+//! index entries, `KEPT_TERMS × FETCH_WINDOW` row look-ups and one load of [`MAX_CANDIDATES`] rows, in at most six
+//! short statements (the number of ideas, the contest's rowids, two of counts, one of matches, the load), whatever
 //! the text: a word in every idea costs what a rare one costs, a word in no idea almost nothing. Measured on the
-//! benchmark data (221 texts repeated, so every word is common) at 200,000 and 1,000,000 ideas: see the README.
+//! benchmark data (221 texts repeated, so every word is common): about 2 ms of server time per request at 200,000
+//! and at 1,000,000 ideas (see the README).
 //!
 //! The price: among very common words the candidates are the newest matches, so an old exact copy can lose to a
 //! newer near copy, and word order only counts through the final score, not the retrieval. For real contest text,

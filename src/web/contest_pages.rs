@@ -71,6 +71,8 @@ struct FormPage {
     ctx: Ctx,
     heading: String,
     action: String,
+    /// When editing: the contest's near-duplicate report.
+    duplicates_href: Option<String>,
     form: Form,
     units: Vec<Choice>,
     categories: Vec<Choice>,
@@ -130,6 +132,10 @@ async fn render_form(
         .await?;
     let body = render(&FormPage {
         heading: lang.t(heading).into(),
+        // The edit form posts to /organize/contests/{slug}/edit; the report sits beside it.
+        duplicates_href: action
+            .strip_suffix("/edit")
+            .map(|contest| format!("{contest}/duplicates")),
         action,
         units: units
             .into_iter()

@@ -15,7 +15,7 @@ use crate::app::ideas::{self, Intent, OwnIdea};
 use crate::app::similar;
 use crate::db::submissions;
 use crate::domain::idea::IdeaFields;
-use crate::domain::listing::{ParamError, parse_idea_id};
+use crate::domain::listing::{ParamError, parse_idea_id, present};
 use crate::domain::status::IdeaStatus;
 
 /// A new idea.
@@ -386,9 +386,6 @@ impl SimilarParams {
     /// The check these parameters ask for; a bad `limit` or `exclude` is a parameter error, the text and contest
     /// are checked with the database by `app::similar::find`.
     pub fn parse(&self) -> Result<similar::SimilarQuery, AppError> {
-        fn present(v: &Option<String>) -> Option<&str> {
-            v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-        }
         let limit = match present(&self.limit) {
             None => similar::DEFAULT_LIMIT,
             Some(l) => l

@@ -485,8 +485,16 @@ fn organizers_see_groups_of_near_duplicates_in_their_contests() {
 
         // The page, for the organizer signed in with a session, linked from their contests.
         let (client, _) = signed_in(app, "btc@example.org");
-        let (_, html) = page(app, &client, "/organize/contests");
-        assert!(html.contains(&format!("href=\"{DUPLICATES_PAGE}\"")));
+        for linked_from in [
+            "/organize/contests",
+            "/organize/contests/sang-tao-tre-2026/edit",
+        ] {
+            let (_, html) = page(app, &client, linked_from);
+            assert!(
+                html.contains(&format!("href=\"{DUPLICATES_PAGE}\"")),
+                "{linked_from}"
+            );
+        }
         let (status, html) = page(app, &client, DUPLICATES_PAGE);
         assert_eq!(status, 200);
         let html = unescape(&html);
