@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark of the release build: seeds (once) a SQLite database with N ideas, serves it on a loopback port and
-# drives five URLs with wrk, first with the in-memory page cache on, then with it off. Figures are reported, never
+# drives six URLs with wrk, first with the in-memory page cache on, then with it off. Figures are reported, never
 # asserted: the run fails only if the server does not start or dies, or a request gets an error status.
 #
 # Usage: bench/run.sh [--ideas N] [--duration SECONDS] [--connections C] [--threads T] [--smoke]
@@ -41,8 +41,11 @@ bench_seed
 echo "idea id:         $IDEA_ID"
 echo "deep cursor:     $DEEP_CURSOR"
 
-NAMES=(healthz ideas-first ideas-deep idea api-ideas)
-PATHS=("/healthz" "/ideas" "/ideas?cursor=$DEEP_CURSOR" "/ideas/$IDEA_ID" "/api/v1/ideas")
+# Similar ideas for a title and summary made of words found in most ideas ("Thanh niên tình nguyện hướng dẫn người
+# dân phân loại rác và giữ gìn giao thông"): the costly kind of text, not a rare one.
+SIMILAR="/api/v1/ideas/similar?title=Thanh+ni%C3%AAn+t%C3%ACnh+nguy%E1%BB%87n+h%C6%B0%E1%BB%9Bng+d%E1%BA%ABn+ng%C6%B0%E1%BB%9Di+d%C3%A2n&summary=Ph%C3%A2n+lo%E1%BA%A1i+r%C3%A1c+v%C3%A0+gi%E1%BB%AF+g%C3%ACn+giao+th%C3%B4ng"
+NAMES=(healthz ideas-first ideas-deep idea api-ideas similar)
+PATHS=("/healthz" "/ideas" "/ideas?cursor=$DEEP_CURSOR" "/ideas/$IDEA_ID" "/api/v1/ideas" "$SIMILAR")
 
 # measure LABEL: fills R_RPS, R_P99, R_NON2XX, R_SOCK for each URL of PATHS.
 measure() {

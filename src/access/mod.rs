@@ -94,6 +94,11 @@ pub const ROUTES: &[Rule] = &[
         "/organize/contests/{slug}/imports/{id}",
         AtLeast(Role::Organizer),
     ),
+    (
+        "GET",
+        "/organize/contests/{slug}/duplicates",
+        AtLeast(Role::Organizer),
+    ),
     ("POST", "/api/v1/contests", AtLeast(Role::Organizer)),
     (
         "POST",
@@ -108,6 +113,7 @@ pub const ROUTES: &[Rule] = &[
     ("GET", "/api/docs", Anyone),
     ("GET", "/api/docs/{_:.*}", Anyone),
     ("GET", "/api/v1/ideas", Anyone),
+    ("GET", "/api/v1/ideas/similar", Anyone),
     ("GET", "/api/v1/ideas/{id}", Anyone),
     ("POST", "/api/v1/ideas", SignedIn),
     ("PATCH", "/api/v1/ideas/{id}", SignedIn),
@@ -121,6 +127,11 @@ pub const ROUTES: &[Rule] = &[
     ("GET", "/api/v1/me/ideas/{id}", SignedIn),
     ("GET", "/api/v1/contests", Anyone),
     ("GET", "/api/v1/contests/{slug}", Anyone),
+    (
+        "GET",
+        "/api/v1/contests/{slug}/duplicates",
+        AtLeast(Role::Organizer),
+    ),
     ("GET", "/api/v1/categories", Anyone),
     ("POST", "/api/v1/auth/register", Anyone),
     ("POST", "/api/v1/auth/signin", Anyone),

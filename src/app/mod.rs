@@ -7,3 +7,4 @@ pub mod contests;
 pub mod ideas;
 pub mod import;
 pub mod secrets;
+pub mod similar;

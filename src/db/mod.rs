@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod schema;
 pub mod search;
 pub mod seed;
+pub mod similar;
 pub mod stats;
 pub mod submissions;
 pub mod users;

@@ -89,31 +89,31 @@ pub struct Found {
 /// SQL text with numbered text parameters (`$1`, `$2`, … in order of first appearance, which is how SQLite
 /// numbers them too).
 #[derive(Default)]
-struct Sql {
+pub(super) struct Sql {
     text: String,
     binds: Vec<String>,
 }
 
 impl Sql {
-    fn new(text: &str) -> Sql {
+    pub(super) fn new(text: &str) -> Sql {
         Sql {
             text: text.to_string(),
             binds: Vec::new(),
         }
     }
 
-    fn push(&mut self, text: &str) -> &mut Sql {
+    pub(super) fn push(&mut self, text: &str) -> &mut Sql {
         self.text.push_str(text);
         self
     }
 
-    fn bind(&mut self, value: &str) -> &mut Sql {
+    pub(super) fn bind(&mut self, value: &str) -> &mut Sql {
         self.binds.push(value.to_string());
         let _ = write!(self.text, "${}", self.binds.len());
         self
     }
 
-    fn sqlite<T: QueryableByName<Sqlite> + 'static>(
+    pub(super) fn sqlite<T: QueryableByName<Sqlite> + 'static>(
         &self,
         c: &mut SqliteConnection,
     ) -> QueryResult<Vec<T>> {
@@ -132,7 +132,10 @@ impl Sql {
         q.execute(c)
     }
 
-    fn pg<T: QueryableByName<Pg> + 'static>(&self, c: &mut PgConnection) -> QueryResult<Vec<T>> {
+    pub(super) fn pg<T: QueryableByName<Pg> + 'static>(
+        &self,
+        c: &mut PgConnection,
+    ) -> QueryResult<Vec<T>> {
         let mut q = diesel::sql_query(self.text.as_str()).into_boxed::<Pg>();
         for b in &self.binds {
             q = q.bind::<Text, _>(b.clone());
@@ -572,7 +575,7 @@ impl Page {
 
 /// A word as an FTS5 string (folded words hold only letters and digits; quoting keeps FTS5 from reading any of
 /// them as an operator).
-fn fts_word(w: &str) -> String {
+pub(super) fn fts_word(w: &str) -> String {
     format!("\"{w}\"")
 }
 

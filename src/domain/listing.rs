@@ -115,7 +115,8 @@ pub struct ListQuery {
     pub page: u32,
 }
 
-fn present(v: &Option<String>) -> Option<&str> {
+/// A parameter's value trimmed, or `None` when it is absent or blank (as an HTML form sends an empty field).
+pub fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

@@ -445,10 +445,11 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         account_api::signout_all, account_api::tokens, account_api::create_token, account_api::revoke_token,
         account_api::admin_users, account_api::admin_update_user, account_api::admin_mail,
         idea_api::create, idea_api::update, idea_api::submit, idea_api::withdraw, idea_api::mine, idea_api::mine_one,
-        idea_api::add_coauthor, idea_api::remove_coauthor, contest_pages::api_create, contest_pages::api_update,
+        idea_api::add_coauthor, idea_api::remove_coauthor, idea_api::similar, contest_pages::api_create,
+        contest_pages::api_update, contest_pages::api_duplicates,
         attachments::api_upload, attachments::api_delete, import_pages::api_import,
     ),
-    components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto)),
+    components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
     tags(
         (name = "ideas", description = "Public ideas"),
@@ -486,6 +487,12 @@ fn resource(
 /// Registers the API routes, the OpenAPI document and the docs page.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
+        // Before /api/v1/ideas/{id}, which would take "similar" for an id.
+        web::resource("/api/v1/ideas/similar")
+            .route(web::get().to(idea_api::similar))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
         web::resource("/api/v1/ideas")
             .route(web::get().to(list_ideas))
             .route(web::post().to(idea_api::create))
@@ -516,6 +523,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/contests/{slug}/imports",
         web::post().to(import_pages::api_import),
+    )
+    .route(
+        "/api/v1/contests/{slug}/duplicates",
+        web::get().to(contest_pages::api_duplicates),
     )
     .service(resource("/api/v1/categories", list_categories))
     .route(

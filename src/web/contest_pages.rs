@@ -1,23 +1,28 @@
-//! Organizer pages and API for contests: list, create, edit.
+//! Organizer pages and API for contests: list, create, edit, and the groups of near-duplicate ideas.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::SignedIn;
 use super::error::{AppError, ErrorBody};
 use super::forms::Form;
 use super::pages::{Ctx, ctx_of, private_page, render};
-use super::view::{Choice, href};
+use super::view::{self, Choice, href};
 use super::{AppState, State};
 use crate::access::Principal;
 use crate::app::contests::{self, ContestInput, to_local_input};
+use crate::app::similar;
 use crate::db::catalog;
+use crate::domain::status::IdeaStatus;
 
 struct ContestRow {
     title: String,
     edit_href: String,
     import_href: String,
+    duplicates_href: String,
 }
 
 #[derive(Template)]
@@ -52,6 +57,7 @@ pub async fn list(
             .map(|c| ContestRow {
                 edit_href: format!("/organize/contests/{}/edit", c.slug),
                 import_href: format!("/organize/contests/{}/import", c.slug),
+                duplicates_href: format!("/organize/contests/{}/duplicates", c.slug),
                 title: c.title,
             })
             .collect(),
@@ -66,6 +72,8 @@ struct FormPage {
     ctx: Ctx,
     heading: String,
     action: String,
+    /// When editing: the contest's near-duplicate report.
+    duplicates_href: Option<String>,
     form: Form,
     units: Vec<Choice>,
     categories: Vec<Choice>,
@@ -125,6 +133,10 @@ async fn render_form(
         .await?;
     let body = render(&FormPage {
         heading: lang.t(heading).into(),
+        // The edit form posts to /organize/contests/{slug}/edit; the report sits beside it.
+        duplicates_href: action
+            .strip_suffix("/edit")
+            .map(|contest| format!("{contest}/duplicates")),
         action,
         units: units
             .into_iter()
@@ -375,6 +387,228 @@ pub async fn api_update(
         })
         .await?;
     state.cache.bump();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(dto))
+}
+
+/// An idea of a near-duplicate group, as the page shows it.
+struct DuplicateRow {
+    /// The public page, when the idea is public.
+    href: Option<String>,
+    title: String,
+    author: String,
+    unit: String,
+    submitted: String,
+    submitted_datetime: String,
+    status: String,
+    status_label: String,
+    score: String,
+}
+
+/// A group as the page shows it.
+struct DuplicateBox {
+    heading: String,
+    rows: Vec<DuplicateRow>,
+    more: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "contest_duplicates.html")]
+struct DuplicatesPage {
+    ctx: Ctx,
+    heading: String,
+    edit_href: String,
+    summary: String,
+    capped: Option<String>,
+    shown_note: Option<String>,
+    groups: Vec<DuplicateBox>,
+}
+
+fn percent(score: f64) -> String {
+    format!("{}%", (score * 100.0).round() as i64)
+}
+
+/// The near-duplicate report of the contest in the path, for the organizer (on the blocking pool: a large contest
+/// takes a second or two).
+async fn report(
+    state: &State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<similar::DuplicateReport, AppError> {
+    let slug = path.into_inner();
+    state
+        .with_conn(move |conn| similar::duplicates(conn, &who.0, &slug))
+        .await
+}
+
+/// `GET /organize/contests/{slug}/duplicates`: groups of near-duplicate ideas among the contest's submitted ideas
+/// (the organizer's own units' contests only).
+pub async fn duplicates(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let report = report(&state, who, path).await?;
+    let ctx = ctx_of(&req, &state);
+    let lang = ctx.lang;
+    let count = |n: usize| view::count(lang, n as i64);
+    let groups = report
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(n, g)| DuplicateBox {
+            heading: lang.tf(
+                "duplicates.group",
+                &[
+                    ("n", &(n + 1).to_string()),
+                    ("count", &count(g.ideas.len() + g.more)),
+                    ("percent", &percent(g.best)),
+                ],
+            ),
+            rows: g
+                .ideas
+                .iter()
+                .map(|i| DuplicateRow {
+                    href: i.public.then(|| format!("/ideas/{}", i.id)),
+                    title: i.title.clone(),
+                    author: i.author.clone(),
+                    unit: i.unit.clone(),
+                    submitted: i
+                        .submitted_at
+                        .map(|t| view::date_time(lang, t))
+                        .unwrap_or_default(),
+                    submitted_datetime: i.submitted_at.map(view::rfc3339).unwrap_or_default(),
+                    status: i.status.code().to_string(),
+                    status_label: lang.t(&i.status.label_key()).to_string(),
+                    score: percent(i.score),
+                })
+                .collect(),
+            more: (g.more > 0).then(|| lang.tf("duplicates.more", &[("count", &count(g.more))])),
+        })
+        .collect();
+    let body = render(&DuplicatesPage {
+        heading: lang.tf("duplicates.title", &[("contest", &report.contest.title)]),
+        edit_href: format!("/organize/contests/{}/edit", report.contest.slug),
+        summary: lang.tf(
+            "duplicates.summary",
+            &[
+                ("compared", &count(report.compared)),
+                ("groups", &count(report.total_groups)),
+                ("percent", &percent(similar::DUPLICATE_THRESHOLD)),
+            ],
+        ),
+        capped: report.capped.then(|| {
+            lang.tf(
+                "duplicates.capped",
+                &[("count", &view::count(lang, similar::MAX_COMPARED))],
+            )
+        }),
+        shown_note: (report.total_groups > report.groups.len()).then(|| {
+            lang.tf(
+                "duplicates.shown",
+                &[("count", &count(report.groups.len()))],
+            )
+        }),
+        groups,
+        ctx,
+    })?;
+    Ok(private_page(StatusCode::OK, body))
+}
+
+/// An idea of a near-duplicate group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateIdeaDto {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The main author's name.
+    pub author: String,
+    /// The idea's unit.
+    pub unit: String,
+    /// Status.
+    pub status: IdeaStatus,
+    /// First submitted (RFC 3339, Vietnam time).
+    pub submitted_at: Option<String>,
+    /// Its best score against another idea of the group (0–1).
+    pub score: f64,
+    /// The idea's public page; `null` while the idea is not public.
+    pub url: Option<String>,
+}
+
+/// A group of near-duplicate ideas.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateGroupDto {
+    /// The best score of a pair in the group (0–1).
+    pub score: f64,
+    /// The ideas, earliest submitted first (at most 20).
+    pub ideas: Vec<DuplicateIdeaDto>,
+    /// Ideas of the group left out of `ideas`.
+    pub more: usize,
+}
+
+/// A contest's near-duplicate groups.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicatesDto {
+    /// Contest slug.
+    pub contest: String,
+    /// How many submitted ideas were compared.
+    pub compared: usize,
+    /// Whether only the newest 50,000 submitted ideas were compared.
+    pub capped: bool,
+    /// How many groups there are in all.
+    pub total_groups: usize,
+    /// The groups, largest first (at most 100).
+    pub groups: Vec<DuplicateGroupDto>,
+}
+
+fn score3(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
+}
+
+/// Groups of near-duplicate ideas among a contest's submitted ideas (not drafts or withdrawn): ideas whose titles
+/// and summaries are at least 60% alike, joined transitively (the organizer's scope must cover the contest).
+#[utoipa::path(get, path = "/api/v1/contests/{slug}/duplicates", tag = "contests",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = DuplicatesDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such contest in the organizer's units", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_duplicates(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let report = report(&state, who, path).await?;
+    let dto = DuplicatesDto {
+        contest: report.contest.slug,
+        compared: report.compared,
+        capped: report.capped,
+        total_groups: report.total_groups,
+        groups: report
+            .groups
+            .into_iter()
+            .map(|g| DuplicateGroupDto {
+                score: score3(g.best),
+                more: g.more,
+                ideas: g
+                    .ideas
+                    .into_iter()
+                    .map(|i| DuplicateIdeaDto {
+                        url: i.public.then(|| format!("/ideas/{}", i.id)),
+                        id: i.id,
+                        title: i.title,
+                        author: i.author,
+                        unit: i.unit,
+                        status: i.status,
+                        submitted_at: i.submitted_at.map(view::rfc3339),
+                        score: score3(i.score),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(dto))

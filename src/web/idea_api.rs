@@ -1,4 +1,5 @@
-//! The API for writing ideas: create, edit, submit, withdraw, and the author's own ideas.
+//! The API for writing ideas: create, edit, submit, withdraw, the author's own ideas, and the similar ideas shown
+//! while writing one.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -6,13 +7,16 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::State;
+use super::api::ContestRef;
 use super::auth::SignedIn;
 use super::error::{AppError, ErrorBody};
 use super::view::rfc3339;
 use crate::app::ideas::{self, Intent, OwnIdea};
+use crate::app::similar;
 use crate::db::submissions;
 use crate::domain::idea::IdeaFields;
-use crate::domain::listing::{ParamError, parse_idea_id};
+use crate::domain::listing::{ParamError, parse_idea_id, present};
+use crate::domain::status::IdeaStatus;
 
 /// A new idea.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -364,4 +368,125 @@ pub async fn remove_coauthor(
         .with_conn(move |conn| ideas::remove_coauthor(conn, &who.0, &id, &user))
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The parameters of a similarity check, as sent.
+#[derive(Debug, Default, Deserialize)]
+pub struct SimilarParams {
+    /// Title typed so far.
+    pub title: Option<String>,
+    /// Summary typed so far.
+    pub summary: Option<String>,
+    /// Contest slug.
+    pub contest: Option<String>,
+    /// An idea id never to return (the one being edited).
+    pub exclude: Option<String>,
+    /// How many ideas.
+    pub limit: Option<String>,
+}
+
+impl SimilarParams {
+    /// The check these parameters ask for; a bad `limit` or `exclude` is a parameter error, the text and contest
+    /// are checked with the database by `app::similar::find`.
+    pub fn parse(&self) -> Result<similar::SimilarQuery, AppError> {
+        let limit = match present(&self.limit) {
+            None => similar::DEFAULT_LIMIT,
+            Some(l) => l
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=similar::MAX_LIMIT).contains(n))
+                .ok_or(ParamError::new("limit", "invalid_similar_limit"))?,
+        };
+        let exclude = match present(&self.exclude) {
+            None => None,
+            Some(raw) => Some(parse_idea_id(raw).ok_or(ParamError::new("exclude", "invalid_id"))?),
+        };
+        Ok(similar::SimilarQuery {
+            title: self.title.clone().unwrap_or_default(),
+            summary: self.summary.clone().unwrap_or_default(),
+            contest: present(&self.contest).map(str::to_string),
+            exclude,
+            limit,
+        })
+    }
+}
+
+/// An existing idea like the one being written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarIdeaDto {
+    /// Id (UUID).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Summary, shortened to at most 200 characters.
+    pub summary: String,
+    /// Contest.
+    pub contest: ContestRef,
+    /// Where the idea is in its life.
+    pub status: IdeaStatus,
+    /// The idea's public page.
+    pub url: String,
+    /// How alike, from 0 to 1 (cosine of the two texts' syllables and syllable pairs, the title counting double).
+    pub score: f64,
+}
+
+/// The answer of a similarity check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarPage {
+    /// The most alike first.
+    pub items: Vec<SimilarIdeaDto>,
+}
+
+impl SimilarIdeaDto {
+    /// The DTO of a found idea.
+    pub fn of(s: similar::SimilarIdea) -> SimilarIdeaDto {
+        SimilarIdeaDto {
+            url: format!("/ideas/{}", s.id),
+            id: s.id,
+            title: s.title,
+            summary: s.summary,
+            contest: ContestRef {
+                slug: s.contest_slug,
+                title: s.contest_title,
+            },
+            status: s.status,
+            // Three decimals are all a reader can use, and keep answers stable across engines.
+            score: (s.score * 1000.0).round() / 1000.0,
+        }
+    }
+}
+
+/// Public ideas most like a title and summary being written, for showing while an author types. Accents and case
+/// are ignored; very common function words ("và", "của", "the") count for nothing. At least one of `title` and
+/// `summary` must have text.
+#[utoipa::path(get, path = "/api/v1/ideas/similar", tag = "ideas",
+    params(
+        ("title" = Option<String>, Query, description = "Title typed so far, at most 150 characters", max_length = 150),
+        ("summary" = Option<String>, Query, description = "Summary typed so far, at most 600 characters", max_length = 600),
+        ("contest" = Option<String>, Query, description = "Only ideas of this contest (slug)"),
+        ("exclude" = Option<String>, Query, description = "An idea id never to return (the idea being edited)"),
+        ("limit" = Option<u32>, Query, description = "How many ideas, 1–20 (default 5)", minimum = 1, maximum = 20),
+    ),
+    responses(
+        (status = 200, description = "The most alike public ideas, most alike first", body = SimilarPage),
+        (status = 400, description = "`validation_failed` (no text, text too long, unknown contest: `fields` names \
+            it) or `bad_parameter` (`limit`, `exclude`)", body = ErrorBody),
+    ))]
+pub async fn similar(
+    req: HttpRequest,
+    state: State,
+    params: web::Query<SimilarParams>,
+) -> Result<HttpResponse, AppError> {
+    let query = params.parse()?;
+    let lang = super::i18n::Lang::of_request(&req);
+    state
+        .cached(&req, lang, "application/json", move |conn| {
+            let items = similar::find(conn, &query)?
+                .into_iter()
+                .map(SimilarIdeaDto::of)
+                .collect();
+            serde_json::to_string(&SimilarPage { items })
+                .map_err(|e| AppError::Internal(e.to_string()))
+        })
+        .await
 }

@@ -1,5 +1,5 @@
-//! Pages for writing ideas: the form (new and edit), "my ideas", and the author's view with its timeline and
-//! versions.
+//! Pages for writing ideas: the form (new and edit) with its similar-ideas check, "my ideas", and the author's view
+//! with its timeline and versions.
 
 use std::collections::HashMap;
 
@@ -15,7 +15,8 @@ use super::pages::{Ctx, ctx_of, private_page, render, see_other};
 use super::view::{self, Choice, date_time, href};
 use super::{AppState, State};
 use crate::access::Principal;
-use crate::app::ideas::{self, Intent};
+use crate::app::ideas::{self, Intent, OwnIdea};
+use crate::app::similar::{self, SimilarIdea, SimilarQuery};
 use crate::db::{catalog, submissions};
 use crate::domain::idea::{IdeaFields, author_may_edit, author_may_submit, author_may_withdraw};
 use crate::domain::listing::{ParamError, parse_idea_id};
@@ -52,6 +53,19 @@ fn areas(lang: Lang) -> Vec<Area> {
     .collect()
 }
 
+/// The small script that shows similar ideas while the author types, inlined like the stylesheet: one small file,
+/// no extra request; the form works the same without it.
+static SIMILAR_JS: &str = include_str!("../../frontend/static/similar.js");
+
+/// A similar idea listed under the form.
+struct SimilarRow {
+    href: String,
+    title: String,
+    contest: String,
+    score: String,
+    summary: String,
+}
+
 #[derive(Template)]
 #[template(path = "idea_form.html")]
 struct IdeaFormPage {
@@ -67,6 +81,11 @@ struct IdeaFormPage {
     idempotency_key: String,
     can_draft: bool,
     submit_label: &'static str,
+    /// The idea being edited, never listed as similar to itself ("" for a new idea).
+    exclude: String,
+    /// The result of "check for similar ideas", when it was asked for.
+    similar: Option<Vec<SimilarRow>>,
+    script: &'static str,
 }
 
 /// What the form needs besides the values: the contest and where it posts.
@@ -76,6 +95,38 @@ struct FormTarget {
     heading_key: &'static str,
     can_draft: bool,
     idempotency_key: String,
+    /// The idea being edited.
+    exclude: Option<String>,
+    /// Similar ideas to list under the summary.
+    similar: Option<Vec<SimilarIdea>>,
+}
+
+impl FormTarget {
+    /// The form for a new idea in the contest `slug`, posted with the form key `key`.
+    fn new_idea(slug: String, idempotency_key: String) -> FormTarget {
+        FormTarget {
+            action: href("/ideas/new", &[("contest", slug.clone())]),
+            contest_slug: slug,
+            heading_key: "idea_form.new_title",
+            can_draft: true,
+            idempotency_key,
+            exclude: None,
+            similar: None,
+        }
+    }
+
+    /// The form that edits the author's idea `own`.
+    fn edit(own: &OwnIdea) -> FormTarget {
+        FormTarget {
+            contest_slug: own.contest.slug.clone(),
+            action: format!("/me/ideas/{}/edit", own.idea.id),
+            heading_key: "idea_form.edit_title",
+            can_draft: own.idea.status == IdeaStatus::Draft.code(),
+            idempotency_key: String::new(),
+            exclude: Some(own.idea.id.clone()),
+            similar: None,
+        }
+    }
 }
 
 async fn render_form(
@@ -119,6 +170,22 @@ async fn render_form(
         } else {
             "idea_form.save"
         }),
+        exclude: target.exclude.unwrap_or_default(),
+        similar: target.similar.map(|list| {
+            list.into_iter()
+                .map(|s| SimilarRow {
+                    href: format!("/ideas/{}", s.id),
+                    score: lang.tf(
+                        "similar.score",
+                        &[("percent", &((s.score * 100.0).round() as i64).to_string())],
+                    ),
+                    title: s.title,
+                    contest: s.contest_title,
+                    summary: s.summary,
+                })
+                .collect()
+        }),
+        script: SIMILAR_JS,
         ctx,
     })?;
     Ok(private_page(status, body))
@@ -134,6 +201,43 @@ fn fields_from(body: &HashMap<String, String>) -> IdeaFields {
         impact: field(body, "impact"),
         resources: field(body, "resources"),
         applies_where: field(body, "applies_where"),
+    }
+}
+
+/// Whether the author pressed "check for similar ideas" (nothing is saved then).
+fn wants_similar(body: &HashMap<String, String>) -> bool {
+    body.get("intent").map(String::as_str) == Some("similar")
+}
+
+/// The form again with everything typed kept and the ideas most like its title and summary listed (from every
+/// contest: an idea applied last year is worth knowing about too); a problem with the text is shown at its field.
+async fn show_similar(
+    req: &HttpRequest,
+    state: &AppState,
+    mut target: FormTarget,
+    body: &HashMap<String, String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = ctx_of(req, state);
+    let form = Form::new(ctx.lang, ctx.csrf.clone()).keep(body, &[]);
+    let query = SimilarQuery {
+        title: field(body, "title"),
+        summary: field(body, "summary"),
+        contest: None,
+        exclude: target.exclude.clone(),
+        limit: similar::DEFAULT_LIMIT,
+    };
+    match state
+        .with_conn(move |conn| similar::find(conn, &query))
+        .await
+    {
+        Ok(found) => {
+            target.similar = Some(found);
+            render_form(req, state, target, form, StatusCode::OK).await
+        }
+        Err(e) => {
+            let (form, status) = with_problems(form, e)?;
+            render_form(req, state, target, form, status).await
+        }
     }
 }
 
@@ -192,13 +296,7 @@ pub async fn new_form(
     };
     let ctx = ctx_of(&req, &state);
     let form = Form::new(ctx.lang, ctx.csrf.clone());
-    let target = FormTarget {
-        action: href("/ideas/new", &[("contest", slug.clone())]),
-        contest_slug: slug,
-        heading_key: "idea_form.new_title",
-        can_draft: true,
-        idempotency_key: uuid::Uuid::new_v4().to_string(),
-    };
+    let target = FormTarget::new_idea(slug, uuid::Uuid::new_v4().to_string());
     render_form(&req, &state, target, form, StatusCode::OK).await
 }
 
@@ -211,9 +309,13 @@ pub async fn new_submit(
     body: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let slug = q.contest.clone().unwrap_or_default();
+    let key = field(&body, "idempotency_key");
+    if wants_similar(&body) {
+        let target = FormTarget::new_idea(slug, key);
+        return show_similar(&req, &state, target, &body).await;
+    }
     let fields = fields_from(&body);
     let intent = intent_of(&body);
-    let key = field(&body, "idempotency_key");
     let principal = who.0.clone();
     let (slug2, key2) = (slug.clone(), key.clone());
     let result = state
@@ -251,13 +353,7 @@ pub async fn new_submit(
             let ctx = ctx_of(&req, &state);
             let (form, status) =
                 with_problems(Form::new(ctx.lang, ctx.csrf.clone()).keep(&body, &[]), e)?;
-            let target = FormTarget {
-                action: href("/ideas/new", &[("contest", slug.clone())]),
-                contest_slug: slug,
-                heading_key: "idea_form.new_title",
-                can_draft: true,
-                idempotency_key: key,
-            };
+            let target = FormTarget::new_idea(slug, key);
             render_form(&req, &state, target, form, status).await
         }
     }
@@ -299,13 +395,7 @@ pub async fn edit_form(
     ] {
         form.values.insert(k.into(), v);
     }
-    let target = FormTarget {
-        contest_slug: own.contest.slug.clone(),
-        action: format!("/me/ideas/{}/edit", i.id),
-        heading_key: "idea_form.edit_title",
-        can_draft: i.status == IdeaStatus::Draft.code(),
-        idempotency_key: String::new(),
-    };
+    let target = FormTarget::edit(&own);
     render_form(&req, &state, target, form, StatusCode::OK).await
 }
 
@@ -318,6 +408,17 @@ pub async fn edit_submit(
     body: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let id = idea_id(&path)?;
+    if wants_similar(&body) {
+        let (principal, id2) = (who.0.clone(), id.clone());
+        let own = state
+            .with_conn(move |conn| ideas::view_own(conn, &principal, &id2))
+            .await?;
+        if !own.is_author {
+            return Err(AppError::NotFound("idea"));
+        }
+        let target = FormTarget::edit(&own);
+        return show_similar(&req, &state, target, &body).await;
+    }
     let fields = fields_from(&body);
     let intent = intent_of(&body);
     let principal = who.0.clone();
@@ -349,13 +450,7 @@ pub async fn edit_submit(
             let ctx = ctx_of(&req, &state);
             let (form, status) =
                 with_problems(Form::new(ctx.lang, ctx.csrf.clone()).keep(&body, &[]), e)?;
-            let target = FormTarget {
-                contest_slug: own.contest.slug.clone(),
-                action: format!("/me/ideas/{id}/edit"),
-                heading_key: "idea_form.edit_title",
-                can_draft: own.idea.status == IdeaStatus::Draft.code(),
-                idempotency_key: String::new(),
-            };
+            let target = FormTarget::edit(&own);
             render_form(&req, &state, target, form, status).await
         }
     }

@@ -170,6 +170,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(contest_pages::edit_form))
                 .route(web::post().to(contest_pages::update)),
         )
+        .route(
+            "/organize/contests/{slug}/duplicates",
+            web::get().to(contest_pages::duplicates),
+        )
         .service(
             web::resource("/organize/contests/{slug}/import")
                 .route(web::get().to(import_pages::upload_form))

@@ -306,6 +306,14 @@ pub fn unescape(html: &str) -> String {
         .replace("&#x27;", "'")
 }
 
+/// Form fields to post, from pairs.
+pub fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// The CSRF token in a page's form.
 pub fn form_csrf(html: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
@@ -381,6 +389,20 @@ pub fn make_user(app: &TestApp, email: &str, password: &str, role: &str) -> Stri
     user.id
 }
 
+/// Moves an account to the unit with this slug (organizers and reviewers act within their unit's subtree).
+pub fn set_unit(app: &TestApp, user: &str, slug: &str) {
+    use sangtao::db::schema::{units, users};
+    let unit: String = units::table
+        .filter(units::slug.eq(slug))
+        .select(units::id)
+        .first(&mut app.conn())
+        .unwrap();
+    diesel::update(users::table.find(user))
+        .set(users::unit_id.eq(Some(unit)))
+        .execute(&mut app.conn())
+        .unwrap();
+}
+
 /// Signs in through the API with `client`; returns the session's CSRF token.
 pub fn api_signin(app: &TestApp, client: &Client, email: &str, password: &str) -> String {
     let r = client
@@ -449,19 +471,4 @@ pub fn form_action(html: &str) -> String {
     let tag = &html[start..];
     let a = tag.find("action=\"").unwrap() + 8;
     unescape(tag[a..].split('"').next().unwrap())
-}
-
-/// Moves an account to the unit with this slug (the scope of an organizer's rights).
-pub fn set_unit(app: &TestApp, user: &str, slug: &str) {
-    use diesel::prelude::*;
-    use sangtao::db::schema::{units, users};
-    let unit: String = units::table
-        .filter(units::slug.eq(slug))
-        .select(units::id)
-        .first(&mut app.conn())
-        .unwrap();
-    diesel::update(users::table.find(user))
-        .set(users::unit_id.eq(Some(unit)))
-        .execute(&mut app.conn())
-        .unwrap();
 }

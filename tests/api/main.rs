@@ -17,4 +17,5 @@ mod import;
 mod mail;
 mod pages;
 mod search;
+mod similar;
 mod submissions;

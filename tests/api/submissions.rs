@@ -1,14 +1,12 @@
 //! Writing ideas through the pages and the API: drafts, submitting, editing with versions, withdrawing, the rules
 //! that refuse, and idempotent creation.
 
-use std::collections::HashMap;
-
 use diesel::prelude::*;
 use sangtao::db::schema::{contests, idea_versions, ideas, users};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, api_signin, each_engine, form_csrf, make_token, make_user, new_client, unescape,
+    TestApp, api_signin, each_engine, form, form_csrf, make_token, make_user, new_client, unescape,
 };
 
 fn complete() -> Value {
@@ -341,13 +339,6 @@ fn the_rules_refuse_with_a_code_and_change_nothing() {
             404
         );
     });
-}
-
-fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 #[test]
