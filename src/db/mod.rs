@@ -274,7 +274,10 @@ pub fn truncate_micros(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     t.with_nanosecond(nanos).unwrap_or(t)
 }
 
-/// A new random id, as stored (UUID text).
+/// A new id, as stored (UUID text): version 7, time first, then 74 random bits. Rows made one after another get
+/// ids that sort one after another, so each insert lands at the end of the id indexes, on pages already in memory;
+/// random (version 4) ids sent every insert to a random page of a large index, which at a million ideas meant a
+/// read from disk and a page rewritten per row and per index.
 pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid::Uuid::now_v7().to_string()
 }
