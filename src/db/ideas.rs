@@ -65,8 +65,9 @@ impl Idea {
     }
 }
 
-/// One row of a public list, with the names it shows.
-#[derive(Debug, Clone, Queryable)]
+/// One row of a public list, with the names it shows (ideas joined to categories, units and contests).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = ideas)]
 pub struct ListRow {
     /// UUID.
     pub id: String,
@@ -79,18 +80,25 @@ pub struct ListRow {
     /// Listing time (never NULL for public ideas).
     pub listed_at: Option<NaiveDateTime>,
     /// Category slug.
+    #[diesel(select_expression = categories::slug)]
     pub category_slug: String,
     /// Category name in Vietnamese.
+    #[diesel(select_expression = categories::name_vi)]
     pub category_name_vi: String,
     /// Category name in English.
+    #[diesel(select_expression = categories::name_en)]
     pub category_name_en: String,
     /// Unit slug.
+    #[diesel(select_expression = units::slug)]
     pub unit_slug: String,
     /// Unit name.
+    #[diesel(select_expression = units::name)]
     pub unit_name: String,
     /// Contest slug.
+    #[diesel(select_expression = contests::slug)]
     pub contest_slug: String,
     /// Contest title.
+    #[diesel(select_expression = contests::title)]
     pub contest_title: String,
 }
 
@@ -120,20 +128,7 @@ pub fn list_public(
         .inner_join(units::table)
         .inner_join(contests::table)
         .filter(ideas::is_public.eq(true))
-        .select((
-            ideas::id,
-            ideas::title,
-            ideas::summary,
-            ideas::status,
-            ideas::listed_at,
-            categories::slug,
-            categories::name_vi,
-            categories::name_en,
-            units::slug,
-            units::name,
-            contests::slug,
-            contests::title,
-        ))
+        .select(ListRow::as_select())
         .into_boxed();
     if let Some(c) = &filter.contest_id {
         q = q.filter(ideas::contest_id.eq(c.clone()));
@@ -180,23 +175,7 @@ pub fn list_rows_by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<Li
         .inner_join(units::table)
         .inner_join(contests::table)
         .filter(ideas::id.eq_any(ids.to_vec()))
-        .select((
-            (
-                ideas::id,
-                ideas::title,
-                ideas::summary,
-                ideas::status,
-                ideas::listed_at,
-                categories::slug,
-                categories::name_vi,
-                categories::name_en,
-                units::slug,
-                units::name,
-                contests::slug,
-                contests::title,
-            ),
-            ideas::is_public,
-        ))
+        .select((ListRow::as_select(), ideas::is_public))
         .load(conn)?;
     let mut by_id: std::collections::HashMap<String, ListRow> = rows
         .into_iter()

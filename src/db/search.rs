@@ -51,10 +51,13 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use diesel::backend::Backend;
 use diesel::connection::SimpleConnection;
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Text};
 use diesel::sqlite::{Sqlite, SqliteConnection};
 
 use super::DbConn;
@@ -113,42 +116,39 @@ impl Sql {
         self
     }
 
+    /// The statement with its parameters bound, for either engine.
+    fn boxed<DB>(&self) -> BoxedSqlQuery<'static, DB, SqlQuery>
+    where
+        DB: Backend + HasSqlType<Text>,
+        String: ToSql<Text, DB>,
+    {
+        let mut q = diesel::sql_query(self.text.clone()).into_boxed::<DB>();
+        for b in &self.binds {
+            q = q.bind::<Text, _>(b.clone());
+        }
+        q
+    }
+
     pub(super) fn sqlite<T: QueryableByName<Sqlite> + 'static>(
         &self,
         c: &mut SqliteConnection,
     ) -> QueryResult<Vec<T>> {
-        let mut q = diesel::sql_query(self.text.as_str()).into_boxed::<Sqlite>();
-        for b in &self.binds {
-            q = q.bind::<Text, _>(b.clone());
-        }
-        q.load(c)
+        self.boxed::<Sqlite>().load(c)
     }
 
     fn sqlite_execute(&self, c: &mut SqliteConnection) -> QueryResult<usize> {
-        let mut q = diesel::sql_query(self.text.as_str()).into_boxed::<Sqlite>();
-        for b in &self.binds {
-            q = q.bind::<Text, _>(b.clone());
-        }
-        q.execute(c)
+        self.boxed::<Sqlite>().execute(c)
     }
 
     pub(super) fn pg<T: QueryableByName<Pg> + 'static>(
         &self,
         c: &mut PgConnection,
     ) -> QueryResult<Vec<T>> {
-        let mut q = diesel::sql_query(self.text.as_str()).into_boxed::<Pg>();
-        for b in &self.binds {
-            q = q.bind::<Text, _>(b.clone());
-        }
-        q.load(c)
+        self.boxed::<Pg>().load(c)
     }
 
     fn pg_execute(&self, c: &mut PgConnection) -> QueryResult<usize> {
-        let mut q = diesel::sql_query(self.text.as_str()).into_boxed::<Pg>();
-        for b in &self.binds {
-            q = q.bind::<Text, _>(b.clone());
-        }
-        q.execute(c)
+        self.boxed::<Pg>().execute(c)
     }
 }
 
