@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::auth::SignedIn;
 use super::error::{AppError, ErrorBody};
 use super::forms::Form;
-use super::pages::{Ctx, ctx_of, private_page, render};
+use super::pages::{Ctx, ctx_of, private_page, render, see_other};
 use super::view::{self, Choice, href};
 use super::{AppState, State};
 use crate::access::Principal;
@@ -216,12 +216,10 @@ pub async fn create(
     {
         Ok(_) => {
             state.cache.bump();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    href("/organize/contests", &[("notice", "contest_saved".into())]),
-                ))
-                .finish())
+            Ok(see_other(&href(
+                "/organize/contests",
+                &[("notice", "contest_saved".into())],
+            )))
         }
         Err(AppError::Invalid(problems)) => {
             let ctx = ctx_of(&req, &state);
@@ -316,12 +314,10 @@ pub async fn update(
     {
         Ok(_) => {
             state.cache.bump();
-            Ok(HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    href("/organize/contests", &[("notice", "contest_saved".into())]),
-                ))
-                .finish())
+            Ok(see_other(&href(
+                "/organize/contests",
+                &[("notice", "contest_saved".into())],
+            )))
         }
         Err(AppError::Invalid(problems)) => {
             let ctx = ctx_of(&req, &state);
