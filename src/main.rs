@@ -188,6 +188,7 @@ fn seed_bench(config: &Config, ideas: u64) -> anyhow::Result<()> {
     println!("idea_id={}", report.idea_id);
     println!("deep_cursor={}", report.deep_cursor);
     println!("open_contest={}", report.open_contest);
+    println!("seed_format={}", sangtao::demo::BENCH_SEED_FORMAT);
     for token in &report.writer_tokens {
         println!("writer_token={token}");
     }

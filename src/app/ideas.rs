@@ -130,7 +130,7 @@ fn mark_submitted(
 ) -> Result<(), AppError> {
     let now = now();
     set_submitted(idea, contest, now);
-    record_submitted(conn, idea, who, now)
+    record_submitted(conn, idea, who, now).map(drop)
 }
 
 /// The submitted state of an idea's fields (status, visibility, times), nothing written.
@@ -142,18 +142,19 @@ fn set_submitted(idea: &mut Idea, contest: &Contest, now: chrono::NaiveDateTime)
     idea.updated_at = now;
 }
 
-/// What a submission leaves behind besides the idea's row: the submitted version and the transition event.
+/// What a submission leaves behind besides the idea's row: the submitted version and the transition event, which
+/// are returned.
 fn record_submitted(
     conn: &mut DbConn,
     idea: &Idea,
     who: &Principal,
     now: chrono::NaiveDateTime,
-) -> Result<(), AppError> {
-    store::insert_version(conn, &IdeaVersion::of(idea, &who.user_id, now))?;
-    insert_event(
-        conn,
-        &transition(idea, &who.user_id, IdeaStatus::Draft, IdeaStatus::Submitted),
-    )
+) -> Result<(IdeaVersion, Event), AppError> {
+    let version = IdeaVersion::of(idea, &who.user_id, now);
+    store::insert_version(conn, &version)?;
+    let event = transition(idea, &who.user_id, IdeaStatus::Draft, IdeaStatus::Submitted);
+    insert_event(conn, &event)?;
+    Ok((version, event))
 }
 
 fn apply(idea: &mut Idea, fields: &IdeaFields, category: &Category) {
@@ -167,9 +168,27 @@ fn apply(idea: &mut Idea, fields: &IdeaFields, category: &Category) {
     idea.applies_where = fields.applies_where.clone();
 }
 
+/// What [`create`] did.
+pub enum Creation {
+    /// This request created the idea: here it is as its author sees it (built from what the transaction wrote, so
+    /// answering needs no second read).
+    New(Box<OwnIdea>),
+    /// An earlier request with the same idempotency key created this idea (its id); nothing was created.
+    Existing(String),
+}
+
+impl Creation {
+    /// The idea's id, made now or earlier.
+    pub fn id(&self) -> &str {
+        match self {
+            Creation::New(own) => &own.idea.id,
+            Creation::Existing(id) => id,
+        }
+    }
+}
+
 /// Creates an idea in a contest, as a draft or submitted at once. With an idempotency key, a repeated request (a
-/// double click, a retry after a lost answer) returns the idea the first one made and creates nothing; the answer's
-/// flag says whether this request created it.
+/// double click, a retry after a lost answer) finds the idea the first one made and creates nothing.
 ///
 /// Takes the pool rather than a connection: the checks read with a pooled connection, which goes back to the pool
 /// before the transaction waits its turn on the committer.
@@ -181,7 +200,7 @@ pub fn create(
     fields: &IdeaFields,
     intent: Intent,
     key: Option<&str>,
-) -> Result<(String, bool), AppError> {
+) -> Result<Creation, AppError> {
     let key = key.map(str::trim).filter(|k| !k.is_empty());
     if key.is_some_and(|k| k.len() > MAX_KEY_LEN) {
         return Err(AppError::Invalid(vec![
@@ -193,7 +212,7 @@ pub fn create(
     if let Some(k) = key
         && let Some(existing) = store::idea_for_key(conn, &who.user_id, k)?
     {
-        return Ok((existing, false));
+        return Ok(Creation::Existing(existing));
     }
     let contest = catalog::contest_by_slug(conn, contest_slug.trim())?
         .ok_or_else(|| AppError::Invalid(vec![FieldError::new("contest", "unknown_contest")]))?;
@@ -259,30 +278,42 @@ pub fn create(
                 Err(e) => return Err(e.into()),
             }
         }
-        insert_event(
-            conn,
-            &Event {
-                id: new_id(),
-                idea_id: Some(idea.id.clone()),
-                contest_id: Some(contest.id.clone()),
-                actor_id: Some(who.user_id.clone()),
-                kind: "created".into(),
-                from_status: None,
-                to_status: Some(IdeaStatus::Draft.code().into()),
-                reason: None,
-                created_at: now,
-            },
-        )?;
+        let created = Event {
+            id: new_id(),
+            idea_id: Some(idea.id.clone()),
+            contest_id: Some(contest.id.clone()),
+            actor_id: Some(who.user_id.clone()),
+            kind: "created".into(),
+            from_status: None,
+            to_status: Some(IdeaStatus::Draft.code().into()),
+            reason: None,
+            created_at: now,
+        };
+        insert_event(conn, &created)?;
+        let mut versions = Vec::new();
+        let mut events = vec![created];
         if intent == Intent::Submit {
-            record_submitted(conn, &idea, who, now)?;
+            let (version, event) = record_submitted(conn, &idea, who, now)?;
+            versions.push(version);
+            events.push(event);
         }
-        Ok(idea.id)
+        Ok(Box::new(OwnIdea {
+            idea,
+            contest,
+            category: Some(category),
+            versions,
+            events,
+            is_author: true,
+            // A new idea has no co-authors and no attachments yet.
+            coauthors: Vec::new(),
+            attachments: Vec::new(),
+        }))
     });
     match (result, key) {
-        (Ok(id), _) => Ok((id, true)),
+        (Ok(own), _) => Ok(Creation::New(own)),
         (Err(AppError::Rule("idempotency_race")), Some(k)) => {
             store::idea_for_key(&mut *pool.get()?, &who.user_id, k)?
-                .map(|id| (id, false))
+                .map(Creation::Existing)
                 .ok_or(AppError::Internal("idempotency key vanished".into()))
         }
         (Err(e), _) => Err(e),

@@ -136,10 +136,6 @@ impl Sql {
         self.boxed::<Sqlite>().load(c)
     }
 
-    fn sqlite_execute(&self, c: &mut SqliteConnection) -> QueryResult<usize> {
-        self.boxed::<Sqlite>().execute(c)
-    }
-
     pub(super) fn pg<T: QueryableByName<Pg> + 'static>(
         &self,
         c: &mut PgConnection,
@@ -207,6 +203,23 @@ fn document(title: &str, parts: [&str; 5]) -> (String, String) {
 /// The columns of `ideas` an index row is made from.
 type Text6 = (String, String, String, String, String, String);
 
+/// [`Text6`]'s columns, for selecting them.
+const TEXT6: (
+    ideas::title,
+    ideas::summary,
+    ideas::situation,
+    ideas::solution,
+    ideas::impact,
+    ideas::applies_where,
+) = (
+    ideas::title,
+    ideas::summary,
+    ideas::situation,
+    ideas::solution,
+    ideas::impact,
+    ideas::applies_where,
+);
+
 fn document_of(row: &Text6) -> (String, String) {
     document(&row.0, [&row.1, &row.2, &row.3, &row.4, &row.5])
 }
@@ -246,67 +259,114 @@ pub fn reindex(conn: &mut DbConn, idea_id: &str) -> QueryResult<()> {
     if deferred {
         return Ok(());
     }
-    let found: Option<Text6> = ideas::table
-        .find(idea_id)
-        .select((
-            ideas::title,
-            ideas::summary,
-            ideas::situation,
-            ideas::solution,
-            ideas::impact,
-            ideas::applies_where,
-        ))
-        .first(conn)
-        .optional()?;
+    reindex_many(conn, &[idea_id.to_string()])
+}
+
+/// An idea's rowid and the columns its index row is made from.
+#[derive(QueryableByName)]
+struct IndexedText {
+    #[diesel(sql_type = BigInt)]
+    rid: i64,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    summary: String,
+    #[diesel(sql_type = Text)]
+    situation: String,
+    #[diesel(sql_type = Text)]
+    solution: String,
+    #[diesel(sql_type = Text)]
+    impact: String,
+    #[diesel(sql_type = Text)]
+    applies_where: String,
+}
+
+/// [`reindex`] for several ideas at once (the group-commit writer's batch). On SQLite the words of every changed idea
+/// are recorded first and the FTS5 rows written after: a statement that writes several rows makes FTS5 flush the
+/// terms it holds into a new segment (see `insert_sqlite`), so interleaving them would make a segment per idea.
+/// Every statement here has a fixed text, so each is prepared once per connection and reused.
+pub fn reindex_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<()> {
     match conn {
         DbConn::Sqlite(c) => {
-            // A deleted idea's row went with it (trigger `ideas_search_delete`).
-            let Some(row) = found else { return Ok(()) };
-            let Some(rid) = rowids(c, &[idea_id])?.into_iter().next().map(|r| r.rid) else {
-                return Ok(());
-            };
-            let (title, body) = document_of(&row);
-            // The rowid is bound, not written into the SQL: the statement is prepared once and cached (a new SQL
-            // text per idea would be prepared every time and fill the connection's statement cache).
-            let current: Vec<Stored> =
-                diesel::sql_query("SELECT title, body FROM idea_search WHERE rowid = ?")
-                    .bind::<BigInt, _>(rid)
-                    .load(c)?;
-            if current.first()
-                == Some(&Stored {
-                    title: title.clone(),
-                    body: body.clone(),
-                })
-            {
-                return Ok(());
+            // (rowid, whether an index row exists, folded title, folded body) of the ideas whose text changed.
+            let mut changed: Vec<(i64, bool, String, String)> = Vec::with_capacity(ids.len());
+            for id in ids {
+                let found: Option<IndexedText> = diesel::sql_query(
+                    "SELECT rowid AS rid, title, summary, situation, solution, impact, applies_where \
+                     FROM ideas WHERE id = ?",
+                )
+                .bind::<Text, _>(id)
+                .get_result(c)
+                .optional()?;
+                // A deleted idea's row went with it (trigger `ideas_search_delete`).
+                let Some(row) = found else { continue };
+                let (title, body) = document(
+                    &row.title,
+                    [
+                        &row.summary,
+                        &row.situation,
+                        &row.solution,
+                        &row.impact,
+                        &row.applies_where,
+                    ],
+                );
+                // The rowid is bound, not written into the SQL: the statement is prepared once and cached.
+                let current: Vec<Stored> =
+                    diesel::sql_query("SELECT title, body FROM idea_search WHERE rowid = ?")
+                        .bind::<BigInt, _>(row.rid)
+                        .load(c)?;
+                if current.first()
+                    == Some(&Stored {
+                        title: title.clone(),
+                        body: body.clone(),
+                    })
+                {
+                    continue;
+                }
+                changed.push((row.rid, !current.is_empty(), title, body));
             }
-            add_words(c, [title.as_str(), body.as_str()])?;
-            if !current.is_empty() {
-                diesel::sql_query("DELETE FROM idea_search WHERE rowid = ?")
-                    .bind::<BigInt, _>(rid)
-                    .execute(c)?;
+            add_words(
+                c,
+                changed
+                    .iter()
+                    .flat_map(|(_, _, t, b)| [t.as_str(), b.as_str()]),
+            )?;
+            for (rid, indexed, title, body) in &changed {
+                if *indexed {
+                    diesel::sql_query("DELETE FROM idea_search WHERE rowid = ?")
+                        .bind::<BigInt, _>(*rid)
+                        .execute(c)?;
+                }
+                insert_sqlite(c, *rid, title, body)?;
             }
-            insert_sqlite(c, rid, &title, &body)
+            Ok(())
         }
         DbConn::Postgres(c) => {
-            let Some(row) = found else {
-                Sql::new("DELETE FROM idea_search WHERE idea_id = ")
+            for idea_id in ids {
+                let found: Option<Text6> = ideas::table
+                    .find(idea_id)
+                    .select(TEXT6)
+                    .first(c)
+                    .optional()?;
+                let Some(row) = found else {
+                    Sql::new("DELETE FROM idea_search WHERE idea_id = ")
+                        .bind(idea_id)
+                        .pg_execute(c)?;
+                    continue;
+                };
+                let (title, body) = document_of(&row);
+                Sql::new("INSERT INTO idea_search (idea_id, title, body) VALUES (")
                     .bind(idea_id)
+                    .push(", ")
+                    .bind(&title)
+                    .push(", ")
+                    .bind(&body)
+                    .push(
+                        ") ON CONFLICT (idea_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body \
+                         WHERE idea_search.title <> EXCLUDED.title OR idea_search.body <> EXCLUDED.body",
+                    )
                     .pg_execute(c)?;
-                return Ok(());
-            };
-            let (title, body) = document_of(&row);
-            Sql::new("INSERT INTO idea_search (idea_id, title, body) VALUES (")
-                .bind(idea_id)
-                .push(", ")
-                .bind(&title)
-                .push(", ")
-                .bind(&body)
-                .push(
-                    ") ON CONFLICT (idea_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body \
-                     WHERE idea_search.title <> EXCLUDED.title OR idea_search.body <> EXCLUDED.body",
-                )
-                .pg_execute(c)?;
+            }
             Ok(())
         }
     }
@@ -336,7 +396,8 @@ fn insert_sqlite(c: &mut SqliteConnection, rid: i64, title: &str, body: &str) ->
         .map(|_| ())
 }
 
-/// Records the words of three letters or more of `texts` (folded) in `idea_search_words` (SQLite only).
+/// Records the words of three letters or more of `texts` (folded) in `idea_search_words` (SQLite only). One
+/// statement with a fixed text whatever the number of words (they go in as one JSON array), so it is prepared once.
 fn add_words<'a>(
     c: &mut SqliteConnection,
     texts: impl IntoIterator<Item = &'a str>,
@@ -349,19 +410,20 @@ fn add_words<'a>(
             }
         }
     }
-    let mut words: Vec<&str> = words.into_iter().collect();
-    words.sort_unstable();
-    for chunk in words.chunks(500) {
-        let mut sql = Sql::new("INSERT OR IGNORE INTO idea_search_words (word) VALUES ");
-        for (i, w) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(").bind(w).push(")");
-        }
-        sql.sqlite_execute(c)?;
+    if words.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let mut words: Vec<&str> = words.into_iter().collect();
+    // In key order: the inserts walk the words' index from left to right.
+    words.sort_unstable();
+    let json = serde_json::to_string(&words)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::sql_query(
+        "INSERT OR IGNORE INTO idea_search_words (word) SELECT value FROM json_each(?)",
+    )
+    .bind::<Text, _>(json)
+    .execute(c)
+    .map(|_| ())
 }
 
 /// Indexes ideas that were just inserted and have no index row yet (seeding, import).
@@ -448,25 +510,17 @@ pub fn reindex_all(conn: &mut DbConn) -> QueryResult<u64> {
     let mut after = String::new();
     let mut n = 0u64;
     loop {
-        let batch: Vec<(String, String, String, String, String, String, String)> = ideas::table
+        let batch: Vec<(String, Text6)> = ideas::table
             .filter(ideas::id.gt(&after))
             .order(ideas::id.asc())
             .limit(1000)
-            .select((
-                ideas::id,
-                ideas::title,
-                ideas::summary,
-                ideas::situation,
-                ideas::solution,
-                ideas::impact,
-                ideas::applies_where,
-            ))
+            .select((ideas::id, TEXT6))
             .load(conn)?;
         let Some(last) = batch.last() else { break };
         after = last.0.clone();
         let docs: Vec<(&str, (String, String))> = batch
             .iter()
-            .map(|r| (r.0.as_str(), document(&r.1, [&r.2, &r.3, &r.4, &r.5, &r.6])))
+            .map(|r| (r.0.as_str(), document_of(&r.1)))
             .collect();
         index_docs(conn, &docs)?;
         n += batch.len() as u64;

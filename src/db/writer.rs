@@ -3,14 +3,22 @@
 //! SQLite with `synchronous = FULL` syncs the write-ahead log to disk at every commit, and that sync is what a
 //! commit costs (about 2 ms on this project's test machine): one commit per submission would cap the portal near 500
 //! durable submissions a second whatever the processor. The [`Committer`] runs write jobs on one thread with its own
-//! connection; jobs that arrive while a commit is being synced wait, and the next transaction takes all of them
+//! connection; jobs that arrive while a batch is being written wait, and the next transaction takes all of them
 //! (up to [`MAX_BATCH`]): each job in its own savepoint, so one job's error undoes only that job, then one commit
-//! and one sync for the batch. Every job's caller gets its answer only after that commit has returned, so a success
-//! is never acknowledged before it is on disk. There is no artificial delay: under light load a batch is one job
-//! and costs what a plain transaction costs.
+//! and one sync for the batch. Every job's caller gets its answer only once that commit is on disk, so a success is
+//! never acknowledged before it is durable. There is no artificial delay: under light load a batch is one job and
+//! costs what a plain transaction costs.
 //!
 //! The search index is brought up to date for the whole batch after the jobs' savepoints (see
 //! [`search::defer_reindex`]), in the same transaction.
+//!
+//! The sync itself is taken off the writer too. The writer's connection commits with `synchronous = NORMAL`
+//! (the commit writes the batch to the log without waiting for the disk) and hands the batch's answers to the sync
+//! thread, which `fdatasync`s the log file and only then answers; meanwhile the writer is already running the next
+//! batch. One sync covers every batch committed before it began, so under load several batches share it. A caller
+//! is still answered only once its commit is on disk, as with `synchronous = FULL` (the other connections keep
+//! FULL). What changes is that other readers may see a batch a few milliseconds before it is on disk: after a power
+//! cut, an idea someone glimpsed but whose author had not been answered could be missing. Nothing acknowledged is.
 //!
 //! PostgreSQL needs none of this (its own commits share WAL flushes when they arrive together, and it has many
 //! writers at once), so there the job runs at once on the caller's connection in an ordinary transaction.
@@ -31,6 +39,9 @@ pub const MAX_BATCH: usize = 256;
 /// once the commit's outcome is known.
 type Job = Box<dyn FnOnce(&mut DbConn) -> Answer + Send>;
 type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// A committed (or failed) batch on its way to the sync thread: its answers and the commit's outcome.
+type Committed = (Vec<Answer>, Result<(), String>);
 
 /// Runs write transactions, batching them on SQLite (see the module documentation).
 pub struct Committer {
@@ -67,17 +78,27 @@ impl Committer {
                 // Every submission touches pages of several indexes; a larger cache than the readers' keeps them
                 // in memory between batches (it grows only as pages are read).
                 conn.batch_execute("PRAGMA cache_size = -131072")?;
+                // The sync thread makes each commit durable before anyone is answered (module documentation).
+                conn.batch_execute("PRAGMA synchronous = NORMAL")?;
                 let mut checkpoints = Manager::open(target)?;
                 let (tx, rx) = channel::<Job>();
+                let (synced_tx, synced_rx) = channel::<Committed>();
+                let log = wal_path(target);
                 let target = target.clone();
                 let counts = Arc::new(Counts::default());
                 let thread_counts = counts.clone();
                 let checkpoint_counts = Arc::downgrade(&counts);
                 std::thread::Builder::new()
                     .name("db-writer".into())
-                    .spawn(move || run(&target, conn, rx, &thread_counts))
+                    .spawn(move || run(&target, conn, rx, &synced_tx, &thread_counts))
                     .map_err(|e| {
                         DbError::Migration(format!("cannot start the writer thread: {e}"))
+                    })?;
+                std::thread::Builder::new()
+                    .name("db-sync".into())
+                    .spawn(move || sync_loop(&log, &synced_rx))
+                    .map_err(|e| {
+                        DbError::Migration(format!("cannot start the sync thread: {e}"))
                     })?;
                 std::thread::Builder::new()
                     .name("db-checkpoint".into())
@@ -139,6 +160,51 @@ impl Committer {
     }
 }
 
+/// The write-ahead log of the SQLite database `target`.
+fn wal_path(target: &Target) -> std::path::PathBuf {
+    let Target::Sqlite(db) = target else {
+        return std::path::PathBuf::new();
+    };
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
+/// Makes the log file's contents durable. Opened by name each time: should SQLite ever delete and recreate the log,
+/// a descriptor kept open would sync the old file.
+fn sync_log(log: &std::path::Path) -> std::io::Result<()> {
+    std::fs::File::open(log)?.sync_data()
+}
+
+/// The sync thread: takes every committed batch waiting, syncs the log once for all of them, then answers their
+/// callers; a batch that failed to commit is answered with its error at the same time. Stops with the writer.
+fn sync_loop(log: &std::path::Path, committed: &Receiver<Committed>) {
+    while let Ok(first) = committed.recv() {
+        let mut batches = vec![first];
+        while let Ok(more) = committed.try_recv() {
+            batches.push(more);
+        }
+        // Every commit of these batches has returned, so its frames are in the file: one sync covers them all.
+        let synced = if batches.iter().any(|(_, outcome)| outcome.is_ok()) {
+            sync_log(log).map_err(|e| format!("the database log could not be synced: {e}"))
+        } else {
+            Ok(())
+        };
+        if let Err(why) = &synced {
+            tracing::error!(error = %why, "committed writes are not known to be on disk; their callers get an error");
+        }
+        for (answers, outcome) in batches {
+            let outcome = match (&outcome, &synced) {
+                (Ok(()), Err(why)) => Err(why.clone()),
+                _ => outcome,
+            };
+            for answer in answers {
+                answer(outcome.clone());
+            }
+        }
+    }
+}
+
 /// How often the checkpoint thread looks for new commits.
 const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -163,8 +229,15 @@ fn checkpoint_loop(conn: &mut DbConn, counts: &std::sync::Weak<Counts>) {
     }
 }
 
-/// The writer thread: takes whatever jobs are waiting, runs them in one transaction, commits, answers.
-fn run(target: &Target, mut conn: DbConn, jobs: Receiver<Job>, counts: &Counts) {
+/// The writer thread: takes whatever jobs are waiting, runs them in one transaction, commits, and passes the
+/// answers to the sync thread.
+fn run(
+    target: &Target,
+    mut conn: DbConn,
+    jobs: Receiver<Job>,
+    synced: &Sender<Committed>,
+    counts: &Counts,
+) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -184,12 +257,11 @@ fn run(target: &Target, mut conn: DbConn, jobs: Receiver<Job>, counts: &Counts) 
                     answers.push(job(c));
                 }
                 // After the last savepoint, so the search index gets one segment for the whole batch.
-                for id in search::take_deferred() {
-                    search::reindex(c, &id)?;
-                }
+                search::reindex_many(c, &search::take_deferred())?;
                 Ok::<(), diesel::result::Error>(())
             })
         }));
+
         match outcome {
             Ok(committed) => {
                 let committed = committed.map_err(|e| e.to_string());
@@ -200,8 +272,14 @@ fn run(target: &Target, mut conn: DbConn, jobs: Receiver<Job>, counts: &Counts) 
                 if let Err(why) = &committed {
                     tracing::error!(error = %why, "a batch of writes could not be committed");
                 }
-                for answer in answers {
-                    answer(committed.clone());
+                if let Err(std::sync::mpsc::SendError((answers, committed))) =
+                    synced.send((answers, committed))
+                {
+                    // The sync thread has gone (it cannot panic, so only at exit): nothing is answered as done.
+                    let _ = committed;
+                    for answer in answers {
+                        answer(Err("the database sync thread has stopped".into()));
+                    }
                 }
             }
             Err(_) => {

@@ -168,7 +168,7 @@ pub async fn create(
         Intent::Draft
     };
     let principal = who.0.clone();
-    let (id, created) = state
+    let creation = state
         .with_writer(move |pool, writer| {
             ideas::create(
                 pool,
@@ -181,17 +181,21 @@ pub async fn create(
             )
         })
         .await?;
-    let principal = who.0.clone();
-    let dto = state
-        .with_conn(move |conn| Ok(own_dto(&ideas::view_own(conn, &principal, &id)?)))
-        .await?;
-    if created {
-        state.cache.bump();
-        Ok(no_store(HttpResponse::Created())
-            .insert_header((header::LOCATION, format!("/api/v1/me/ideas/{}", dto.id)))
-            .json(dto))
-    } else {
-        Ok(no_store(HttpResponse::Ok()).json(dto))
+    match creation {
+        ideas::Creation::New(own) => {
+            state.cache.bump();
+            let dto = own_dto(&own);
+            Ok(no_store(HttpResponse::Created())
+                .insert_header((header::LOCATION, format!("/api/v1/me/ideas/{}", dto.id)))
+                .json(dto))
+        }
+        ideas::Creation::Existing(id) => {
+            let principal = who.0.clone();
+            let dto = state
+                .with_conn(move |conn| Ok(own_dto(&ideas::view_own(conn, &principal, &id)?)))
+                .await?;
+            Ok(no_store(HttpResponse::Ok()).json(dto))
+        }
     }
 }
 

@@ -332,10 +332,11 @@ pub async fn new_submit(
         })
         .await;
     match result {
-        Ok((id, created)) => {
-            if created {
+        Ok(creation) => {
+            if matches!(creation, ideas::Creation::New(_)) {
                 state.cache.bump();
             }
+            let id = creation.id();
             let notice = if intent == Intent::Submit {
                 "idea_submitted"
             } else {

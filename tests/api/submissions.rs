@@ -678,3 +678,34 @@ fn concurrent_submissions_respect_the_limit_and_every_201_is_stored() {
         }
     });
 }
+
+#[test]
+fn the_answer_to_a_creation_is_the_idea_as_stored() {
+    each_engine(|app| {
+        let uid = make_user(app, "moi@example.org", "mật khẩu của tôi", "member");
+        let token = make_token(app, &uid);
+        let mut at_once = complete();
+        at_once["submit"] = json!(true);
+        let draft = json!({"contest": "sang-tao-tre-2026", "category": "giao-thong", "title": "Bản nháp đầu tiên"});
+        for body in [draft, at_once] {
+            let (status, created) = post(app, &token, "/api/v1/ideas", &body);
+            assert_eq!(status, 201, "{created}");
+            let id = created["id"].as_str().unwrap();
+            let stored: Value = new_client()
+                .get(app.url(&format!("/api/v1/me/ideas/{id}")))
+                .bearer_auth(&token)
+                .send()
+                .unwrap()
+                .json()
+                .unwrap();
+            // The creation answer is built from what the transaction wrote, not read back: it must not differ.
+            assert_eq!(created, stored);
+            let expected = if body["submit"] == true {
+                "submitted"
+            } else {
+                "draft"
+            };
+            assert_eq!(created["status"], expected, "{created}");
+        }
+    });
+}
