@@ -146,9 +146,11 @@ bench_seed() {
     local db_size
     db_size=$(du -sh "$DATA_DIR" 2>/dev/null | cut -f1 || true)
     echo "database size:   ${db_size:-unknown}"
-    # The machine may have dropped the file from the page cache since it was written (seeding, an earlier run):
-    # reading it once makes every run start from the same state, so runs measure the server and not the disk.
+    # Every run starts from the same state, so runs measure the server and not the disk: the machine may have
+    # dropped the file from the page cache since it was written (read it once), and an earlier run may have left
+    # hundreds of megabytes still being written back, which would queue in front of this run's log syncs (sync).
     cat "$DATA_DIR"/sangtao.db* >/dev/null 2>&1 || true
+    sync
 }
 
 # ---------------------------------------------------------------- server

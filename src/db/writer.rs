@@ -84,6 +84,7 @@ impl Committer {
                 let (tx, rx) = channel::<Job>();
                 let (synced_tx, synced_rx) = channel::<Committed>();
                 let log = wal_path(target);
+                let checkpoint_log = log.clone();
                 let target = target.clone();
                 let counts = Arc::new(Counts::default());
                 let thread_counts = counts.clone();
@@ -102,7 +103,7 @@ impl Committer {
                     })?;
                 std::thread::Builder::new()
                     .name("db-checkpoint".into())
-                    .spawn(move || checkpoint_loop(&mut checkpoints, &checkpoint_counts))
+                    .spawn(move || checkpoint_loop(&mut checkpoints, &checkpoint_log, &checkpoint_counts))
                     .map_err(|e| {
                         DbError::Migration(format!("cannot start the checkpoint thread: {e}"))
                     })?;
@@ -205,15 +206,24 @@ fn sync_loop(log: &std::path::Path, committed: &Receiver<Committed>) {
     }
 }
 
-/// How often the checkpoint thread looks for new commits.
-const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+/// How often the checkpoint thread looks at the log.
+const CHECKPOINT_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+/// A log this large is copied into the database file at once.
+const CHECKPOINT_LOG_BYTES: u64 = 16 << 20;
+/// Otherwise commits are copied this long after the last checkpoint.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The checkpoint thread: after the writer has committed, copies the log into the database file (`PASSIVE`: it
-/// never waits for the writer or for readers, and does what it can). Stops with the committer.
-fn checkpoint_loop(conn: &mut DbConn, counts: &std::sync::Weak<Counts>) {
+/// The checkpoint thread: copies the log into the database file (`PASSIVE`: it never waits for the writer or for
+/// readers, and does what it can) when the log has grown large or some time after new commits. Not after every
+/// batch: a checkpoint writes each changed page into the database file at its own place and syncs that file, and
+/// under a stream of submissions the same index pages change in every batch. Copying them once per many batches
+/// writes each once, and keeps that random I/O from queueing in front of the log syncs that answers wait for.
+/// Stops with the committer.
+fn checkpoint_loop(conn: &mut DbConn, log: &std::path::Path, counts: &std::sync::Weak<Counts>) {
     let mut seen = 0;
+    let mut last = std::time::Instant::now();
     loop {
-        std::thread::sleep(CHECKPOINT_EVERY);
+        std::thread::sleep(CHECKPOINT_POLL);
         let Some(counts) = counts.upgrade() else {
             return;
         };
@@ -222,7 +232,12 @@ fn checkpoint_loop(conn: &mut DbConn, counts: &std::sync::Weak<Counts>) {
         if commits == seen {
             continue;
         }
+        let large = std::fs::metadata(log).is_ok_and(|m| m.len() >= CHECKPOINT_LOG_BYTES);
+        if !large && last.elapsed() < CHECKPOINT_EVERY {
+            continue;
+        }
         seen = commits;
+        last = std::time::Instant::now();
         if let Err(e) = conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE)") {
             tracing::warn!(error = %e, "checkpoint failed; the next one will try again");
         }
