@@ -99,6 +99,21 @@ pub const ROUTES: &[Rule] = &[
         "/organize/contests/{slug}/duplicates",
         AtLeast(Role::Organizer),
     ),
+    (
+        "GET",
+        "/organize/contests/{slug}/screening",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/organize/contests/{slug}/audit",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/screening",
+        AtLeast(Role::Organizer),
+    ),
     ("POST", "/api/v1/contests", AtLeast(Role::Organizer)),
     (
         "POST",
@@ -130,6 +145,21 @@ pub const ROUTES: &[Rule] = &[
     (
         "GET",
         "/api/v1/contests/{slug}/duplicates",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/api/v1/contests/{slug}/screening",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/api/v1/contests/{slug}/audit",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/screening",
         AtLeast(Role::Organizer),
     ),
     ("GET", "/api/v1/categories", Anyone),

@@ -27,10 +27,7 @@ pub enum Intent {
 /// The longest idempotency key accepted.
 pub const MAX_KEY_LEN: usize = 100;
 
-fn status_of(idea: &Idea) -> Result<IdeaStatus, AppError> {
-    IdeaStatus::parse(&idea.status)
-        .ok_or_else(|| AppError::Internal(format!("unknown status {}", idea.status)))
-}
+use crate::app::lifecycle::status_of;
 
 /// Checks the contest accepts submissions from this person now.
 fn check_contest(conn: &mut DbConn, who: &Principal, contest: &Contest) -> Result<(), AppError> {
@@ -150,6 +147,15 @@ fn record_submitted(
     who: &Principal,
     now: chrono::NaiveDateTime,
 ) -> Result<(IdeaVersion, Event), AppError> {
+    // The move is in the lifecycle's table like every other; the row itself is written by the caller, which also
+    // sets the submission time and the first listing.
+    crate::domain::lifecycle::check(
+        IdeaStatus::Draft,
+        IdeaStatus::Submitted,
+        crate::domain::lifecycle::Mover::Author,
+        None,
+    )
+    .map_err(|r| AppError::Rule(r.code()))?;
     let version = IdeaVersion::of(idea, &who.user_id, now);
     store::insert_version(conn, &version)?;
     let event = transition(idea, &who.user_id, IdeaStatus::Draft, IdeaStatus::Submitted);
@@ -416,17 +422,17 @@ pub fn withdraw(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<Ide
     let (_, contest) = own(conn, who, idea_id)?;
     write_tx(conn, |conn| {
         let mut idea = store::idea_by_id(conn, idea_id)?.ok_or(AppError::NotFound("idea"))?;
-        let status = status_of(&idea)?;
-        if !author_may_withdraw(status) {
+        if !author_may_withdraw(status_of(&idea)?) {
             return Err(AppError::Rule("not_withdrawable"));
         }
-        idea.status = IdeaStatus::Withdrawn.code().into();
-        idea.is_public = IdeaStatus::Withdrawn.is_listed_publicly(contest.ideas_public);
-        idea.updated_at = now();
-        store::save_idea(conn, &idea)?;
-        insert_event(
+        crate::app::lifecycle::move_idea(
             conn,
-            &transition(&idea, &who.user_id, status, IdeaStatus::Withdrawn),
+            &mut idea,
+            &contest,
+            IdeaStatus::Withdrawn,
+            crate::domain::lifecycle::Mover::Author,
+            Some(&who.user_id),
+            None,
         )?;
         Ok(idea)
     })

@@ -3,8 +3,11 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod audit;
 pub mod contests;
 pub mod ideas;
 pub mod import;
+pub mod lifecycle;
+pub mod screening;
 pub mod secrets;
 pub mod similar;

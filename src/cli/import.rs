@@ -45,7 +45,7 @@ pub struct Args {
 fn explain(lang: Lang, e: &AppError) -> anyhow::Error {
     let d = e.describe(lang);
     let mut text = format!("{}: {}", d.code, d.message);
-    for (field, code, message) in d.fields {
+    for (field, code, message, _) in d.fields {
         text.push_str(&format!("\n  {field}: {code}: {message}"));
     }
     anyhow::anyhow!(text)

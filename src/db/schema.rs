@@ -274,6 +274,138 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    review_rounds (contest_id, round) {
+        contest_id -> Text,
+        round -> Integer,
+        reviews_per_idea -> Integer,
+        due_at -> Nullable<Timestamp>,
+        locked_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rubric_criteria (id) {
+        id -> Text,
+        contest_id -> Text,
+        round -> Integer,
+        position -> Integer,
+        name -> Text,
+        description -> Text,
+        weight -> Double,
+        min_score -> Integer,
+        max_score -> Integer,
+        levels -> Text,
+    }
+}
+
+diesel::table! {
+    contest_reviewers (contest_id, user_id) {
+        contest_id -> Text,
+        user_id -> Text,
+        cap -> Integer,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviewer_invitations (id) {
+        id -> Text,
+        contest_id -> Text,
+        email -> Text,
+        cap -> Integer,
+        token_hash -> Text,
+        invited_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_by -> Nullable<Text>,
+        declined_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    conflicts (id) {
+        id -> Text,
+        contest_id -> Text,
+        idea_id -> Text,
+        reviewer_id -> Text,
+        kind -> Text,
+        reason -> Text,
+        declared_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        contest_id -> Text,
+        round -> Integer,
+        idea_id -> Text,
+        reviewer_id -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        due_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        notified_at -> Nullable<Timestamp>,
+        reminded_before_at -> Nullable<Timestamp>,
+        reminded_after_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> Text,
+        assignment_id -> Text,
+        contest_id -> Text,
+        round -> Integer,
+        idea_id -> Text,
+        reviewer_id -> Text,
+        status -> Text,
+        scores -> Text,
+        weighted_score -> Nullable<Double>,
+        confidence -> Nullable<Integer>,
+        comment_author -> Text,
+        comment_panel -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    review_history (review_id, version) {
+        review_id -> Text,
+        version -> Integer,
+        scores -> Text,
+        weighted_score -> Nullable<Double>,
+        confidence -> Nullable<Integer>,
+        comment_author -> Text,
+        comment_panel -> Text,
+        changed_by -> Text,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> Text,
+        idea_id -> Text,
+        contest_id -> Text,
+        decision -> Text,
+        rationale -> Text,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(contests -> units (unit_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(contest_categories -> contests (contest_id));
@@ -289,12 +421,22 @@ diesel::joinable!(attachments -> ideas (idea_id));
 diesel::joinable!(adoptions -> ideas (idea_id));
 diesel::joinable!(adoptions -> units (responsible_unit_id));
 diesel::joinable!(events -> ideas (idea_id));
+diesel::joinable!(events -> users (actor_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(ideas -> contacts (contact_id));
 diesel::joinable!(imports -> contests (contest_id));
 diesel::joinable!(import_rows -> imports (import_id));
+diesel::joinable!(rubric_criteria -> contests (contest_id));
+diesel::joinable!(contest_reviewers -> users (user_id));
+diesel::joinable!(contest_reviewers -> contests (contest_id));
+diesel::joinable!(assignments -> ideas (idea_id));
+diesel::joinable!(assignments -> users (reviewer_id));
+diesel::joinable!(reviews -> assignments (assignment_id));
+diesel::joinable!(review_history -> reviews (review_id));
+diesel::joinable!(decisions -> ideas (idea_id));
+diesel::joinable!(conflicts -> ideas (idea_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -317,4 +459,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     imports,
     import_rows,
+    review_rounds,
+    rubric_criteria,
+    contest_reviewers,
+    reviewer_invitations,
+    conflicts,
+    assignments,
+    reviews,
+    review_history,
+    decisions,
 );

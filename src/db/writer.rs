@@ -103,7 +103,9 @@ impl Committer {
                     })?;
                 std::thread::Builder::new()
                     .name("db-checkpoint".into())
-                    .spawn(move || checkpoint_loop(&mut checkpoints, &checkpoint_log, &checkpoint_counts))
+                    .spawn(move || {
+                        checkpoint_loop(&mut checkpoints, &checkpoint_log, &checkpoint_counts)
+                    })
                     .map_err(|e| {
                         DbError::Migration(format!("cannot start the checkpoint thread: {e}"))
                     })?;

@@ -104,14 +104,18 @@ pub fn author_may_edit(status: IdeaStatus, contest_open: bool) -> bool {
     contest_open && matches!(status, IdeaStatus::Draft | IdeaStatus::Submitted)
 }
 
-/// Whether the author may submit the idea: a draft, while the contest is open.
+/// Whether the author may submit the idea: a draft (the lifecycle's table), while the contest is open.
 pub fn author_may_submit(status: IdeaStatus, contest_open: bool) -> bool {
-    contest_open && status == IdeaStatus::Draft
+    contest_open && authors_move(status, IdeaStatus::Submitted)
 }
 
-/// Whether the author may withdraw the idea: before review starts.
+/// Whether the author may withdraw the idea: before review starts (the lifecycle's table).
 pub fn author_may_withdraw(status: IdeaStatus) -> bool {
-    matches!(status, IdeaStatus::Submitted | IdeaStatus::Eligible)
+    authors_move(status, IdeaStatus::Withdrawn)
+}
+
+fn authors_move(from: IdeaStatus, to: IdeaStatus) -> bool {
+    super::lifecycle::find(from, to).is_some_and(|m| m.by == super::lifecycle::Mover::Author)
 }
 
 #[cfg(test)]

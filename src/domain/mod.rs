@@ -4,6 +4,7 @@ pub mod account;
 pub mod attachment;
 pub mod idea;
 pub mod import;
+pub mod lifecycle;
 pub mod listing;
 pub mod similar;
 pub mod status;

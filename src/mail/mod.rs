@@ -58,6 +58,17 @@ pub enum MailKind {
     },
     /// The password was changed (security notice).
     PasswordChanged,
+    /// An idea of the recipient moved to a new state the author is told about (screening, decisions, adoption).
+    IdeaStatus {
+        /// The idea's title.
+        title: String,
+        /// The new state's code (`eligible`, `ineligible`, `shortlisted`, …).
+        status: String,
+        /// The reason or rationale given (may be empty).
+        reason: String,
+        /// The absolute address of the idea in "my ideas".
+        link: String,
+    },
 }
 
 impl MailKind {
@@ -68,6 +79,7 @@ impl MailKind {
             MailKind::PasswordReset { .. } => "password_reset",
             MailKind::AlreadyRegistered { .. } => "already_registered",
             MailKind::PasswordChanged => "password_changed",
+            MailKind::IdeaStatus { .. } => "idea_status",
         }
     }
 }
@@ -118,6 +130,11 @@ fn host_of(url: &str) -> String {
     } else {
         host.to_ascii_lowercase()
     }
+}
+
+/// The absolute address of `path` (starting with `/`) on the portal, for links in emails.
+pub fn absolute(path: &str) -> String {
+    format!("{}{path}", site().base_url)
 }
 
 /// Renders `msg` now, in its language, and writes it to the outbox as due now; returns the outbox id. Call it inside

@@ -73,6 +73,11 @@ email_templates!(
     { signin_link, reset_link }
 );
 email_templates!(
+    StatusText = "email/idea_status.txt",
+    StatusHtml = "email/idea_status.html",
+    { title, status, reason, link }
+);
+email_templates!(
     ChangedText = "email/password_changed.txt",
     ChangedHtml = "email/password_changed.html",
     { time, date }
@@ -130,6 +135,29 @@ pub(crate) fn render(
                 c: &c,
                 signin_link,
                 reset_link,
+            }
+            .render()?,
+        ),
+        MailKind::IdeaStatus {
+            title,
+            status,
+            reason,
+            link,
+        } => (
+            StatusText {
+                c: &c,
+                title,
+                status,
+                reason,
+                link,
+            }
+            .render()?,
+            StatusHtml {
+                c: &c,
+                title,
+                status,
+                reason,
+                link,
             }
             .render()?,
         ),

@@ -10,7 +10,7 @@ use super::error::{AppError, ErrorBody, method_not_allowed};
 use super::i18n::Lang;
 use super::pages::{load_page, load_search};
 use super::view::rfc3339;
-use super::{State, account_api, attachments, contest_pages, idea_api, import_pages};
+use super::{State, account_api, attachments, contest_pages, idea_api, import_pages, review_pages};
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
 use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
@@ -448,6 +448,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         idea_api::add_coauthor, idea_api::remove_coauthor, idea_api::similar, contest_pages::api_create,
         contest_pages::api_update, contest_pages::api_duplicates,
         attachments::api_upload, attachments::api_delete, import_pages::api_import,
+        review_pages::api_queue, review_pages::api_screen, review_pages::api_log,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -457,6 +458,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         (name = "accounts", description = "Registration, sign-in, the signed-in person and their access tokens. \
             Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
         (name = "admin", description = "Administration"),
+        (name = "review", description = "The review workflow: screening and the audit log (organizers)"),
     )
 )]
 pub struct ApiDoc;
@@ -527,6 +529,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/contests/{slug}/duplicates",
         web::get().to(contest_pages::api_duplicates),
+    )
+    .route(
+        "/api/v1/contests/{slug}/audit",
+        web::get().to(review_pages::api_log),
+    )
+    .service(
+        web::resource("/api/v1/contests/{slug}/screening")
+            .route(web::get().to(review_pages::api_queue))
+            .route(web::post().to(review_pages::api_screen))
+            .default_service(web::to(method_not_allowed)),
     )
     .service(resource("/api/v1/categories", list_categories))
     .route(

@@ -23,6 +23,8 @@ struct ContestRow {
     edit_href: String,
     import_href: String,
     duplicates_href: String,
+    screening_href: String,
+    audit_href: String,
 }
 
 #[derive(Template)]
@@ -58,6 +60,8 @@ pub async fn list(
                 edit_href: format!("/organize/contests/{}/edit", c.slug),
                 import_href: format!("/organize/contests/{}/import", c.slug),
                 duplicates_href: format!("/organize/contests/{}/duplicates", c.slug),
+                screening_href: format!("/organize/contests/{}/screening", c.slug),
+                audit_href: format!("/organize/contests/{}/audit", c.slug),
                 title: c.title,
             })
             .collect(),

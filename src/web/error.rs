@@ -102,6 +102,9 @@ impl From<ParamError> for AppError {
     }
 }
 
+/// One field's problem as described: (field, code, message, the values the message names).
+pub type FieldLine = (String, String, String, Vec<(String, String)>);
+
 /// The parts of an error that both renderings share.
 pub struct Described {
     /// HTTP status.
@@ -111,7 +114,8 @@ pub struct Described {
     /// Localized sentence.
     pub message: String,
     /// Field (parameter) errors: name, code, localized message.
-    pub fields: Vec<(String, String, String)>,
+    /// The problems by field.
+    pub fields: Vec<FieldLine>,
 }
 
 impl AppError {
@@ -133,7 +137,12 @@ impl AppError {
                         "error.bad_parameter",
                         &[("param", p.param), ("detail", &field_msg)],
                     ),
-                    fields: vec![(p.param.to_string(), p.code.to_string(), field_msg)],
+                    fields: vec![(
+                        p.param.to_string(),
+                        p.code.to_string(),
+                        field_msg,
+                        Vec::new(),
+                    )],
                 }
             }
             AppError::BadRequest(_) => {
@@ -150,6 +159,7 @@ impl AppError {
                             p.field.clone(),
                             p.code.clone(),
                             super::validation::message(lang, p),
+                            p.params.clone(),
                         )
                     })
                     .collect(),
@@ -264,6 +274,9 @@ pub struct FieldProblem {
     pub code: String,
     /// A sentence for people.
     pub message: String,
+    /// The values the message names (`max`, `min`, `index` of a list item, …), as text.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 fn is_api(path: &str) -> bool {
@@ -287,11 +300,15 @@ pub fn render(req: &HttpRequest, err: &AppError) -> HttpResponse {
     }
     if is_api(req.path()) {
         let mut fields = std::collections::BTreeMap::new();
-        for (name, code, message) in d.fields {
+        for (name, code, message, params) in d.fields {
             fields
                 .entry(name)
                 .or_insert_with(Vec::new)
-                .push(FieldProblem { code, message });
+                .push(FieldProblem {
+                    code,
+                    message,
+                    params: params.into_iter().collect(),
+                });
         }
         builder.json(ErrorBody {
             error: ErrorDetail {

@@ -647,7 +647,8 @@ fn problem_text(lang: Lang, code: &str) -> Option<String> {
         .map(|k| lang.t(&k).to_string())
 }
 
-fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
+/// What an event says, in `lang` (the idea timeline and the audit log).
+pub(crate) fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
     match (kind, to) {
         ("transition", Some(to)) => {
             lang.tf("timeline.to", &[("status", &view::status_label(lang, to))])

@@ -14,6 +14,7 @@ pub mod idea_api;
 pub mod idea_pages;
 pub mod import_pages;
 pub mod pages;
+pub mod review_pages;
 pub mod validation;
 pub mod view;
 
@@ -173,6 +174,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/organize/contests/{slug}/duplicates",
             web::get().to(contest_pages::duplicates),
+        )
+        .route(
+            "/organize/contests/{slug}/audit",
+            web::get().to(review_pages::log_page),
+        )
+        .service(
+            web::resource("/organize/contests/{slug}/screening")
+                .route(web::get().to(review_pages::page))
+                .route(web::post().to(review_pages::submit)),
         )
         .service(
             web::resource("/organize/contests/{slug}/import")

@@ -650,7 +650,7 @@ pub fn error_page(
     lang: Lang,
     status: StatusCode,
     message: &str,
-    fields: &[(String, String, String)],
+    fields: &[super::error::FieldLine],
 ) -> String {
     let base = req
         .app_data::<web::Data<AppState>>()
@@ -662,7 +662,7 @@ pub fn error_page(
         message,
         fields: fields
             .iter()
-            .map(|(n, _, m)| (n.as_str(), m.as_str()))
+            .map(|(n, _, m, _)| (n.as_str(), m.as_str()))
             .collect(),
     };
     page.render().unwrap_or_else(|_| message.to_string())

@@ -1,0 +1,11 @@
+DROP INDEX ideas_contest_status;
+DROP TABLE decisions;
+DROP TABLE review_history;
+DROP FUNCTION review_history_append_only;
+DROP TABLE reviews;
+DROP TABLE assignments;
+DROP TABLE conflicts;
+DROP TABLE reviewer_invitations;
+DROP TABLE contest_reviewers;
+DROP TABLE rubric_criteria;
+DROP TABLE review_rounds;
