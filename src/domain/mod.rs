@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod idea;
 pub mod import;
 pub mod listing;
+pub mod rubric;
 pub mod similar;
 pub mod status;
 pub mod text;
