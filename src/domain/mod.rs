@@ -3,6 +3,7 @@
 pub mod account;
 pub mod assignment;
 pub mod attachment;
+pub mod calibration;
 pub mod idea;
 pub mod import;
 pub mod listing;
