@@ -110,6 +110,16 @@ pub const ROUTES: &[Rule] = &[
         AtLeast(Role::Organizer),
     ),
     (
+        "GET",
+        "/organize/contests/{slug}/rubric",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/rubric",
+        AtLeast(Role::Organizer),
+    ),
+    (
         "POST",
         "/organize/contests/{slug}/screening",
         AtLeast(Role::Organizer),
@@ -155,6 +165,21 @@ pub const ROUTES: &[Rule] = &[
     (
         "GET",
         "/api/v1/contests/{slug}/audit",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/api/v1/contests/{slug}/rubric",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "PUT",
+        "/api/v1/contests/{slug}/rubric",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/rubric/rounds",
         AtLeast(Role::Organizer),
     ),
     (

@@ -8,6 +8,7 @@ pub mod contests;
 pub mod ideas;
 pub mod import;
 pub mod lifecycle;
+pub mod rubric;
 pub mod screening;
 pub mod secrets;
 pub mod similar;

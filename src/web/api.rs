@@ -449,6 +449,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         contest_pages::api_update, contest_pages::api_duplicates,
         attachments::api_upload, attachments::api_delete, import_pages::api_import,
         review_pages::api_queue, review_pages::api_screen, review_pages::api_log,
+        review_pages::api_rubric, review_pages::api_save_rubric, review_pages::api_new_round,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -458,7 +459,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         (name = "accounts", description = "Registration, sign-in, the signed-in person and their access tokens. \
             Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
         (name = "admin", description = "Administration"),
-        (name = "review", description = "The review workflow: screening and the audit log (organizers)"),
+        (name = "review", description = "The review workflow: screening, the rubric and the audit log (organizers)"),
     )
 )]
 pub struct ApiDoc;
@@ -529,6 +530,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/contests/{slug}/duplicates",
         web::get().to(contest_pages::api_duplicates),
+    )
+    .service(
+        web::resource("/api/v1/contests/{slug}/rubric")
+            .route(web::get().to(review_pages::api_rubric))
+            .route(web::put().to(review_pages::api_save_rubric))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .route(
+        "/api/v1/contests/{slug}/rubric/rounds",
+        web::post().to(review_pages::api_new_round),
     )
     .route(
         "/api/v1/contests/{slug}/audit",

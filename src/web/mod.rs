@@ -175,6 +175,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/organize/contests/{slug}/duplicates",
             web::get().to(contest_pages::duplicates),
         )
+        .service(
+            web::resource("/organize/contests/{slug}/rubric")
+                .route(web::get().to(review_pages::rubric_page))
+                .route(web::post().to(review_pages::rubric_submit)),
+        )
         .route(
             "/organize/contests/{slug}/audit",
             web::get().to(review_pages::log_page),

@@ -12,6 +12,7 @@ use super::error::{AppError, ErrorBody};
 use super::forms::Form;
 use super::pages::{Ctx, ctx_of, private_page, render, see_other};
 use super::view::{self, href};
+use crate::app::rubric;
 use crate::app::screening::{self, QueueRow, Verdict};
 use crate::domain::listing::ParamError;
 use crate::domain::status::IdeaStatus;
@@ -545,4 +546,423 @@ pub async fn log_page(
         ctx,
     };
     Ok(private_page(StatusCode::OK, render(&page)?))
+}
+
+/// A criterion of a rubric.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CriterionDto {
+    /// Criterion id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// What it judges.
+    pub description: String,
+    /// Weight.
+    pub weight: f64,
+    /// Lowest score.
+    pub min_score: i32,
+    /// Highest score.
+    pub max_score: i32,
+    /// What each score means.
+    pub levels: Vec<rubric::Level>,
+}
+
+/// A contest's current review round and its rubric.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RubricDto {
+    /// Contest slug.
+    pub contest: String,
+    /// The round (1, 2, …); 0 when no rubric was saved yet.
+    pub round: i32,
+    /// Reviews each idea gets.
+    pub reviews_per_idea: i32,
+    /// When reviews are due (RFC 3339, Vietnam time).
+    pub due_at: Option<String>,
+    /// Whether the rubric is locked (its first review is in; a change needs a new round).
+    pub locked: bool,
+    /// The criteria, in order.
+    pub criteria: Vec<CriterionDto>,
+}
+
+fn rubric_dto(
+    contest: &crate::db::catalog::Contest,
+    current: Option<rubric::RoundRubric>,
+) -> RubricDto {
+    let (round, criteria) = match current {
+        Some((r, c)) => (Some(r), c),
+        None => (None, Vec::new()),
+    };
+    RubricDto {
+        contest: contest.slug.clone(),
+        round: round.as_ref().map_or(0, |r| r.round),
+        reviews_per_idea: round
+            .as_ref()
+            .map_or(rubric::DEFAULT_REVIEWS, |r| r.reviews_per_idea),
+        due_at: round.as_ref().and_then(|r| r.due_at).map(view::rfc3339),
+        locked: round.as_ref().is_some_and(|r| r.locked_at.is_some()),
+        criteria: criteria
+            .into_iter()
+            .map(|c| CriterionDto {
+                levels: c.levels(),
+                id: c.id,
+                name: c.name,
+                description: c.description,
+                weight: c.weight,
+                min_score: c.min_score,
+                max_score: c.max_score,
+            })
+            .collect(),
+    }
+}
+
+/// The rubric of a contest's current review round. Organizers of the contest's unit only.
+#[utoipa::path(get, path = "/api/v1/contests/{slug}/rubric", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = RubricDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_rubric(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let (contest, current) = state
+        .with_conn(move |conn| rubric::view(conn, &who.0, &slug))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(rubric_dto(&contest, current)))
+}
+
+/// Replaces the rubric and settings of the current round (round 1 is made by the first save). Every problem is
+/// named by field (`criteria[i].weight`, …); `409 rubric_locked` once the round's first review is in.
+#[utoipa::path(put, path = "/api/v1/contests/{slug}/rubric", tag = "review", request_body = rubric::RubricInput,
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = RubricDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_save_rubric(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Json<rubric::RubricInput>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let input = body.into_inner();
+    let (contest, current) = state
+        .with_conn(move |conn| {
+            rubric::save(conn, &who.0, &slug, &input)?;
+            rubric::view(conn, &who.0, &slug)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(rubric_dto(&contest, current)))
+}
+
+/// Starts a new review round with a copy of the locked rubric, to be edited. `409 rubric_not_locked` while the
+/// current rubric can still be edited, `409 no_rubric` before the first.
+#[utoipa::path(post, path = "/api/v1/contests/{slug}/rubric/rounds", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 201, body = RubricDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_new_round(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let (contest, current) = state
+        .with_conn(move |conn| {
+            rubric::new_round(conn, &who.0, &slug)?;
+            rubric::view(conn, &who.0, &slug)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(rubric_dto(&contest, current)))
+}
+
+/// A criterion's row of the rubric form.
+struct CriterionFields {
+    n: usize,
+    name: String,
+    description: String,
+    weight: String,
+    min_score: String,
+    max_score: String,
+    levels: String,
+    problems: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "rubric.html")]
+struct RubricPage {
+    ctx: Ctx,
+    heading: String,
+    action: String,
+    edit_href: String,
+    notice: Option<String>,
+    round: i32,
+    locked: bool,
+    reviews_per_idea: String,
+    due_at: String,
+    rows: Vec<CriterionFields>,
+    form: Form,
+}
+
+/// Empty rows the form offers beyond the saved criteria (no script adds rows).
+const SPARE_ROWS: usize = 2;
+
+/// Levels as the form's text: one per line, `score: text`.
+fn levels_text(levels: &[rubric::Level]) -> String {
+    levels
+        .iter()
+        .map(|l| format!("{}: {}", l.score, l.text))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Reads `score: text` lines (also `score - text`); a line without a number is an error of that criterion.
+fn parse_levels(text: &str) -> Result<Vec<rubric::Level>, ()> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (score, rest) = line.split_once([':', '-', '–']).ok_or(())?;
+            let score = score.trim().parse::<i32>().map_err(|_| ())?;
+            Ok(rubric::Level {
+                score,
+                text: rest.trim().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// `GET /organize/contests/{slug}/rubric`: the rubric form of the current round.
+pub async fn rubric_page(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    q: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let (contest, current) = state
+        .with_conn(move |conn| rubric::view(conn, &who.0, &slug))
+        .await?;
+    let ctx = ctx_of(&req, &state);
+    let dto = rubric_dto(&contest, current);
+    let rows: Vec<CriterionFields> = dto
+        .criteria
+        .iter()
+        .map(|c| {
+            (
+                c.name.clone(),
+                c.description.clone(),
+                c.weight.to_string(),
+                c.min_score.to_string(),
+                c.max_score.to_string(),
+                levels_text(&c.levels),
+            )
+        })
+        .chain((0..SPARE_ROWS).map(|_| Default::default()))
+        .enumerate()
+        .map(
+            |(n, (name, description, weight, min_score, max_score, levels))| CriterionFields {
+                n,
+                name,
+                description,
+                weight,
+                min_score,
+                max_score,
+                levels,
+                problems: Vec::new(),
+            },
+        )
+        .collect();
+    let page = RubricPage {
+        heading: ctx
+            .lang
+            .tf("rubric.heading", &[("contest", &contest.title)]),
+        action: format!("/organize/contests/{}/rubric", contest.slug),
+        edit_href: format!("/organize/contests/{}/edit", contest.slug),
+        notice: ctx.lang.notice(q.notice.as_deref()),
+        round: dto.round,
+        locked: dto.locked,
+        reviews_per_idea: dto.reviews_per_idea.to_string(),
+        due_at: contest_due(&dto),
+        rows,
+        form: Form::new(ctx.lang, ctx.csrf.clone()),
+        ctx,
+    };
+    Ok(private_page(StatusCode::OK, render(&page)?))
+}
+
+fn contest_due(dto: &RubricDto) -> String {
+    // The form's datetime-local wants `YYYY-MM-DDTHH:MM` in Vietnam time: the RFC 3339 value cut to the minute.
+    dto.due_at
+        .as_deref()
+        .map(|t| t.chars().take(16).collect())
+        .unwrap_or_default()
+}
+
+/// `POST /organize/contests/{slug}/rubric`: saves the form (rows left blank are ignored), or starts a new round
+/// (`action=new_round`). A refused form is shown again as typed, each problem beside its field.
+pub async fn rubric_submit(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let one = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let back = format!("/organize/contests/{slug}/rubric");
+    if one("action") == "new_round" {
+        let s2 = slug.clone();
+        state
+            .with_conn(move |conn| rubric::new_round(conn, &who.0, &s2))
+            .await?;
+        return Ok(see_other(&href(
+            &back,
+            &[("notice", "round_started".into())],
+        )));
+    }
+    // Rows as typed; blank rows are dropped, keeping the typed numbering for the messages.
+    let mut typed = Vec::new();
+    let mut level_problems = Vec::new();
+    for n in 0..rubric::MAX_CRITERIA + SPARE_ROWS {
+        let get = |f: &str| one(&format!("c{n}_{f}"));
+        let row = (
+            get("name"),
+            get("description"),
+            get("weight"),
+            get("min_score"),
+            get("max_score"),
+            get("levels"),
+        );
+        if [&row.0, &row.1, &row.2, &row.3, &row.4, &row.5]
+            .iter()
+            .all(|v| v.trim().is_empty())
+        {
+            continue;
+        }
+        typed.push((n, row));
+    }
+    let criteria: Vec<rubric::CriterionInput> = typed
+        .iter()
+        .enumerate()
+        .map(|(i, (_, r))| rubric::CriterionInput {
+            name: r.0.clone(),
+            description: r.1.clone(),
+            // Commas are decimal separators in Vietnamese.
+            weight: r.2.trim().replace(',', ".").parse().unwrap_or(f64::NAN),
+            min_score: r.3.trim().parse().unwrap_or(i32::MIN),
+            max_score: r.4.trim().parse().unwrap_or(i32::MIN),
+            levels: parse_levels(&r.5).unwrap_or_else(|()| {
+                level_problems.push(crate::domain::validation::FieldError::new(
+                    &format!("criteria[{i}].levels"),
+                    "level_line",
+                ));
+                Vec::new()
+            }),
+        })
+        .collect();
+    let input = rubric::RubricInput {
+        reviews_per_idea: one("reviews_per_idea").trim().parse().unwrap_or(0),
+        due_at: one("due_at"),
+        criteria,
+    };
+    let (principal, s2, input2) = (who.0.clone(), slug.clone(), input.clone());
+    let result = if level_problems.is_empty() {
+        state
+            .with_conn(move |conn| rubric::save(conn, &principal, &s2, &input2))
+            .await
+            .map(|_| ())
+    } else {
+        Err(AppError::Invalid(level_problems))
+    };
+    match result {
+        Ok(()) => Ok(see_other(&href(
+            &back,
+            &[("notice", "rubric_saved".into())],
+        ))),
+        Err(AppError::Invalid(problems)) => {
+            let s3 = slug.clone();
+            let (contest, current) = state
+                .with_conn(move |conn| rubric::view(conn, &who.0, &s3))
+                .await?;
+            let ctx = ctx_of(&req, &state);
+            let lang = ctx.lang;
+            let messages = |field: &str| super::validation::messages_for(lang, &problems, field);
+            let mut rows: Vec<CriterionFields> = typed
+                .iter()
+                .enumerate()
+                .map(|(i, (_, r))| CriterionFields {
+                    n: i,
+                    name: r.0.clone(),
+                    description: r.1.clone(),
+                    weight: r.2.clone(),
+                    min_score: r.3.clone(),
+                    max_score: r.4.clone(),
+                    levels: r.5.clone(),
+                    problems: [
+                        "name",
+                        "description",
+                        "weight",
+                        "min_score",
+                        "max_score",
+                        "levels",
+                    ]
+                    .iter()
+                    .flat_map(|f| messages(&format!("criteria[{i}].{f}")))
+                    .collect(),
+                })
+                .collect();
+            let start = rows.len();
+            rows.extend((0..SPARE_ROWS).map(|k| CriterionFields {
+                n: start + k,
+                name: String::new(),
+                description: String::new(),
+                weight: String::new(),
+                min_score: String::new(),
+                max_score: String::new(),
+                levels: String::new(),
+                problems: Vec::new(),
+            }));
+            let dto = rubric_dto(&contest, current);
+            let mut form = Form {
+                problems,
+                ..Form::new(lang, ctx.csrf.clone())
+            };
+            form.values
+                .insert("reviews_per_idea".into(), one("reviews_per_idea"));
+            form.values.insert("due_at".into(), one("due_at"));
+            let page = RubricPage {
+                heading: lang.tf("rubric.heading", &[("contest", &contest.title)]),
+                action: back,
+                edit_href: format!("/organize/contests/{}/edit", contest.slug),
+                notice: None,
+                round: dto.round,
+                locked: dto.locked,
+                reviews_per_idea: one("reviews_per_idea"),
+                due_at: one("due_at"),
+                rows,
+                form,
+                ctx,
+            };
+            Ok(private_page(StatusCode::BAD_REQUEST, render(&page)?))
+        }
+        Err(e) => Err(e),
+    }
 }
