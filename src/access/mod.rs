@@ -183,6 +183,21 @@ pub const ROUTES: &[Rule] = &[
         AtLeast(Role::Organizer),
     ),
     (
+        "GET",
+        "/api/v1/contests/{slug}/decisions",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/decisions",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/decisions/publish",
+        AtLeast(Role::Organizer),
+    ),
+    (
         "POST",
         "/api/v1/contests/{slug}/screening",
         AtLeast(Role::Organizer),
@@ -299,6 +314,24 @@ pub fn admin_scope(who: &Principal) -> Scope {
 /// members of the public and could otherwise look an idea up while scoring it.
 pub fn public_author_names_visible(contest_blind_review: bool, status: IdeaStatus) -> bool {
     !contest_blind_review || status.counts_as_selected()
+}
+
+/// Whether an idea's authors see an event of its log in their timeline. Only what happened to the idea in the open:
+/// its writing, its team and files, and its moves between states. Not what the organizers and reviewers do on the
+/// way (a decision recorded but not yet published, assignments, recusals, scores), which would reveal a result early
+/// or who reviews it.
+pub fn author_sees_event(kind: &str) -> bool {
+    matches!(
+        kind,
+        "created"
+            | "edited"
+            | "imported"
+            | "transition"
+            | "coauthor.added"
+            | "coauthor.removed"
+            | "attachment.added"
+            | "attachment.removed"
+    )
 }
 
 /// Whether a reader may fetch an idea's attachments (files and previews): anyone while the idea is public;

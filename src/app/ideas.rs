@@ -469,7 +469,8 @@ pub fn view_own(conn: &mut DbConn, who: &Principal, idea_id: &str) -> Result<Own
         catalog::contests_by_id(conn, &idea.contest_id)?.ok_or(AppError::NotFound("contest"))?;
     let category = catalog::category_by_id(conn, &idea.category_id)?;
     let versions = store::versions_of(conn, idea_id)?;
-    let events = crate::db::events::for_idea(conn, idea_id)?;
+    let mut events = crate::db::events::for_idea(conn, idea_id)?;
+    events.retain(|e| crate::access::author_sees_event(&e.kind));
     let coauthors = store::coauthors_of(conn, idea_id)?;
     let attachments = crate::db::attachments::of_idea(conn, idea_id)?;
     Ok(OwnIdea {

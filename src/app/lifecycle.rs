@@ -98,6 +98,24 @@ fn tell_authors(
         .select((users::email, users::display_name, users::lang))
         .load(conn)?;
     let link = mail::absolute(&format!("/me/ideas/{}", idea.id));
+    // A decision comes with what the reviewers wrote for the author, without their names.
+    let comments = if lifecycle::DECISIONS.contains(&to) {
+        let texts: Vec<String> = crate::db::schema::reviews::table
+            .filter(crate::db::schema::reviews::idea_id.eq(&idea.id))
+            .filter(crate::db::schema::reviews::status.eq("submitted"))
+            .order(crate::db::schema::reviews::submitted_at.asc())
+            .select(crate::db::schema::reviews::comment_author)
+            .load(conn)?;
+        texts
+            .into_iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("— {t}"))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    } else {
+        String::new()
+    };
     for (email, name, lang) in people {
         mail::enqueue(
             conn,
@@ -109,6 +127,7 @@ fn tell_authors(
                     title: idea.title.clone(),
                     status: to.code().into(),
                     reason: reason.to_string(),
+                    comments: comments.clone(),
                     link: link.clone(),
                 },
             },

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod contests;
+pub mod decisions;
 pub mod ideas;
 pub mod import;
 pub mod lifecycle;

@@ -66,6 +66,9 @@ pub enum MailKind {
         status: String,
         /// The reason or rationale given (may be empty).
         reason: String,
+        /// The reviewers' comments for the author, anonymous, separated by blank lines (decisions only; may be
+        /// empty).
+        comments: String,
         /// The absolute address of the idea in "my ideas".
         link: String,
     },

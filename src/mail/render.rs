@@ -75,7 +75,7 @@ email_templates!(
 email_templates!(
     StatusText = "email/idea_status.txt",
     StatusHtml = "email/idea_status.html",
-    { title, status, reason, link }
+    { title, status, reason, comments, link }
 );
 email_templates!(
     ChangedText = "email/password_changed.txt",
@@ -142,6 +142,7 @@ pub(crate) fn render(
             title,
             status,
             reason,
+            comments,
             link,
         } => (
             StatusText {
@@ -149,6 +150,7 @@ pub(crate) fn render(
                 title,
                 status,
                 reason,
+                comments,
                 link,
             }
             .render()?,
@@ -157,6 +159,7 @@ pub(crate) fn render(
                 title,
                 status,
                 reason,
+                comments,
                 link,
             }
             .render()?,

@@ -450,6 +450,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         attachments::api_upload, attachments::api_delete, import_pages::api_import,
         review_pages::api_queue, review_pages::api_screen, review_pages::api_log,
         review_pages::api_rubric, review_pages::api_save_rubric, review_pages::api_new_round,
+        review_pages::api_decisions, review_pages::api_record_decision, review_pages::api_publish,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -459,7 +460,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         (name = "accounts", description = "Registration, sign-in, the signed-in person and their access tokens. \
             Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
         (name = "admin", description = "Administration"),
-        (name = "review", description = "The review workflow: screening, the rubric and the audit log (organizers)"),
+        (name = "review", description = "The review workflow: screening, the rubric, decisions and the audit log (organizers)"),
     )
 )]
 pub struct ApiDoc;
@@ -536,6 +537,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(review_pages::api_rubric))
             .route(web::put().to(review_pages::api_save_rubric))
             .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/contests/{slug}/decisions")
+            .route(web::get().to(review_pages::api_decisions))
+            .route(web::post().to(review_pages::api_record_decision))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .route(
+        "/api/v1/contests/{slug}/decisions/publish",
+        web::post().to(review_pages::api_publish),
     )
     .route(
         "/api/v1/contests/{slug}/rubric/rounds",

@@ -660,6 +660,9 @@ pub(crate) fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
         ("attachment.added", _) => lang.t("timeline.attachment_added").into(),
         ("attachment.removed", _) => lang.t("timeline.attachment_removed").into(),
         ("imported", _) => lang.t("timeline.imported").into(),
+        ("decision_recorded", _) => lang.t("timeline.decision_recorded").into(),
+        ("rubric_saved", _) => lang.t("timeline.rubric_saved").into(),
+        ("round_started", _) => lang.t("timeline.round_started").into(),
         (other, _) => other.into(),
     }
 }

@@ -966,3 +966,149 @@ pub async fn rubric_submit(
         Err(e) => Err(e),
     }
 }
+
+/// A decision waiting to be published.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionDto {
+    /// Decision id.
+    pub id: String,
+    /// The idea.
+    pub idea_id: String,
+    /// Its title.
+    pub idea_title: String,
+    /// `shortlisted`, `selected` or `not_selected`.
+    pub decision: String,
+    /// Why.
+    pub rationale: String,
+    /// When it was recorded (RFC 3339, Vietnam time).
+    pub decided_at: String,
+}
+
+/// A contest's decisions waiting to be published.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionsDto {
+    /// Contest slug.
+    pub contest: String,
+    /// Oldest first.
+    pub waiting: Vec<DecisionDto>,
+}
+
+/// A decision to record.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DecisionBody {
+    /// The idea (reviewed, or shortlisted for `selected`).
+    #[serde(default)]
+    pub idea_id: String,
+    /// `shortlisted`, `selected` or `not_selected`.
+    #[serde(default)]
+    pub decision: String,
+    /// Why (required; sent to the authors when published).
+    #[serde(default)]
+    pub rationale: String,
+}
+
+/// How many decisions were published.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedDto {
+    /// Decisions published (ideas moved, authors emailed).
+    pub published: usize,
+}
+
+fn decision_dto((d, title): (crate::app::decisions::Decision, String)) -> DecisionDto {
+    DecisionDto {
+        decided_at: view::rfc3339(d.decided_at),
+        id: d.id,
+        idea_id: d.idea_id,
+        idea_title: title,
+        decision: d.decision,
+        rationale: d.rationale,
+    }
+}
+
+/// The contest's decisions waiting to be published.
+#[utoipa::path(get, path = "/api/v1/contests/{slug}/decisions", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = DecisionsDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_decisions(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let (contest, rows) = state
+        .with_conn(move |conn| crate::app::decisions::waiting(conn, &who.0, &slug))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(DecisionsDto {
+            contest: contest.slug,
+            waiting: rows.into_iter().map(decision_dto).collect(),
+        }))
+}
+
+/// Records (or replaces) the waiting decision for an idea: checked against the idea's state now (`409
+/// transition_not_allowed` if it could not be published), a rationale required. Nothing is visible to the authors
+/// until the contest's decisions are published.
+#[utoipa::path(post, path = "/api/v1/contests/{slug}/decisions", tag = "review", request_body = DecisionBody,
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 201, body = DecisionDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_record_decision(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Json<DecisionBody>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let b = body.into_inner();
+    let d = state
+        .with_conn(move |conn| {
+            let d = crate::app::decisions::record(
+                conn,
+                &who.0,
+                &slug,
+                &b.idea_id,
+                &b.decision,
+                &b.rationale,
+            )?;
+            let title: String = {
+                use diesel::prelude::*;
+                crate::db::schema::ideas::table
+                    .find(&d.idea_id)
+                    .select(crate::db::schema::ideas::title)
+                    .first(conn)?
+            };
+            Ok((d, title))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(decision_dto(d)))
+}
+
+/// Publishes all of the contest's waiting decisions at once: the ideas move, the authors are emailed the result
+/// with the rationale and the reviewers' comments for them (anonymous). All or nothing: `400 decision_stale`
+/// naming each idea whose state no longer allows its decision.
+#[utoipa::path(post, path = "/api/v1/contests/{slug}/decisions/publish", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = PublishedDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_publish(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let published = state
+        .with_conn(move |conn| crate::app::decisions::publish(conn, &who.0, &slug))
+        .await?;
+    state.cache.bump();
+    crate::mail::notify();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PublishedDto { published }))
+}

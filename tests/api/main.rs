@@ -10,6 +10,7 @@ mod api;
 mod attachments;
 mod cli;
 mod contests;
+mod decisions;
 mod errors;
 mod health;
 mod ideas_list;
