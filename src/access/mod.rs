@@ -115,6 +115,16 @@ pub const ROUTES: &[Rule] = &[
         AtLeast(Role::Organizer),
     ),
     (
+        "GET",
+        "/organize/contests/{slug}/decisions",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/decisions",
+        AtLeast(Role::Organizer),
+    ),
+    (
         "POST",
         "/organize/contests/{slug}/rubric",
         AtLeast(Role::Organizer),

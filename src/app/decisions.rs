@@ -182,3 +182,51 @@ pub fn publish(conn: &mut DbConn, who: &Principal, slug: &str) -> Result<usize, 
         Ok(pending.len())
     })
 }
+
+/// An idea an organizer can decide on now (reviewed or shortlisted), with its waiting decision if any.
+#[derive(Debug, Clone)]
+pub struct Decidable {
+    /// Idea id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// State code (`reviewed` or `shortlisted`).
+    pub status: String,
+    /// The waiting decision, if one is recorded.
+    pub waiting: Option<Decision>,
+}
+
+/// The contest's reviewed and shortlisted ideas, oldest submission first, with their waiting decisions.
+pub fn decidable(
+    conn: &mut DbConn,
+    who: &Principal,
+    slug: &str,
+) -> Result<(crate::db::catalog::Contest, Vec<Decidable>), AppError> {
+    let contest = managed(conn, who, slug)?;
+    let rows: Vec<(String, String, String)> = ideas::table
+        .filter(ideas::contest_id.eq(&contest.id))
+        .filter(ideas::status.eq_any([IdeaStatus::Reviewed.code(), IdeaStatus::Shortlisted.code()]))
+        .order((ideas::submitted_at.asc(), ideas::id.asc()))
+        .limit(crate::app::screening::QUEUE_LIMIT)
+        .select((ideas::id, ideas::title, ideas::status))
+        .load(conn)?;
+    let ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
+    let mut waiting: std::collections::HashMap<String, Decision> = decisions::table
+        .filter(decisions::idea_id.eq_any(&ids))
+        .filter(decisions::published_at.is_null())
+        .select(Decision::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|d| (d.idea_id.clone(), d))
+        .collect();
+    let list = rows
+        .into_iter()
+        .map(|(id, title, status)| Decidable {
+            waiting: waiting.remove(&id),
+            id,
+            title,
+            status,
+        })
+        .collect();
+    Ok((contest, list))
+}

@@ -26,6 +26,7 @@ struct ContestRow {
     screening_href: String,
     audit_href: String,
     rubric_href: String,
+    decisions_href: String,
 }
 
 #[derive(Template)]
@@ -64,6 +65,7 @@ pub async fn list(
                 screening_href: format!("/organize/contests/{}/screening", c.slug),
                 audit_href: format!("/organize/contests/{}/audit", c.slug),
                 rubric_href: format!("/organize/contests/{}/rubric", c.slug),
+                decisions_href: format!("/organize/contests/{}/decisions", c.slug),
                 title: c.title,
             })
             .collect(),

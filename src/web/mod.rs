@@ -176,6 +176,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(contest_pages::duplicates),
         )
         .service(
+            web::resource("/organize/contests/{slug}/decisions")
+                .route(web::get().to(review_pages::decisions_page))
+                .route(web::post().to(review_pages::decisions_submit)),
+        )
+        .service(
             web::resource("/organize/contests/{slug}/rubric")
                 .route(web::get().to(review_pages::rubric_page))
                 .route(web::post().to(review_pages::rubric_submit)),

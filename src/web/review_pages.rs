@@ -1112,3 +1112,199 @@ pub async fn api_publish(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(PublishedDto { published }))
 }
+
+/// A row of the decisions page.
+struct DecideRow {
+    id: String,
+    title: String,
+    status_label: String,
+    options: Vec<(&'static str, String, bool)>,
+    rationale: String,
+    waiting: Option<String>,
+    problems: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "decisions.html")]
+struct DecisionsPage {
+    ctx: Ctx,
+    heading: String,
+    action: String,
+    notice: Option<String>,
+    alert: Option<String>,
+    waiting_count: usize,
+    rows: Vec<DecideRow>,
+    csrf: String,
+}
+
+/// What the decisions page shows after a refused form: the idea concerned, what was typed, the problems.
+struct Refused {
+    idea: String,
+    decision: String,
+    rationale: String,
+    problems: Vec<String>,
+}
+
+async fn decisions_view(
+    req: &HttpRequest,
+    state: &State,
+    who: SignedIn,
+    slug: String,
+    notice: Option<String>,
+    refused: Option<Refused>,
+    alert: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let (contest, list) = state
+        .with_conn(move |conn| crate::app::decisions::decidable(conn, &who.0, &slug))
+        .await?;
+    let ctx = ctx_of(req, state);
+    let lang = ctx.lang;
+    let code = if refused.is_some() || alert.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let rows: Vec<DecideRow> = list
+        .into_iter()
+        .map(|d| {
+            let mine = refused.as_ref().filter(|r| r.idea == d.id);
+            let chosen = mine
+                .map(|r| r.decision.clone())
+                .or_else(|| d.waiting.as_ref().map(|w| w.decision.clone()))
+                .unwrap_or_default();
+            let options = crate::domain::lifecycle::organizer_moves(
+                IdeaStatus::parse(&d.status).unwrap_or(IdeaStatus::Reviewed),
+            )
+            .map(|m| {
+                (
+                    m.to.code(),
+                    view::status_label(lang, m.to.code()),
+                    m.to.code() == chosen,
+                )
+            })
+            .collect();
+            DecideRow {
+                status_label: view::status_label(lang, &d.status),
+                rationale: mine
+                    .map(|r| r.rationale.clone())
+                    .or_else(|| d.waiting.as_ref().map(|w| w.rationale.clone()))
+                    .unwrap_or_default(),
+                waiting: d
+                    .waiting
+                    .as_ref()
+                    .map(|w| view::status_label(lang, &w.decision)),
+                problems: mine.map(|r| r.problems.clone()).unwrap_or_default(),
+                options,
+                id: d.id,
+                title: d.title,
+            }
+        })
+        .collect();
+    let page = DecisionsPage {
+        heading: lang.tf("decisions.heading", &[("contest", &contest.title)]),
+        action: format!("/organize/contests/{}/decisions", contest.slug),
+        notice: lang.notice(notice.as_deref()),
+        alert,
+        waiting_count: rows.iter().filter(|r| r.waiting.is_some()).count(),
+        rows,
+        csrf: ctx.csrf.clone(),
+        ctx,
+    };
+    Ok(private_page(code, render(&page)?))
+}
+
+/// `GET /organize/contests/{slug}/decisions`: the reviewed and shortlisted ideas, a decision form for each, and the
+/// button that publishes every waiting decision.
+pub async fn decisions_page(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    q: web::Query<QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let notice = q.notice.clone();
+    decisions_view(&req, &state, who, path.into_inner(), notice, None, None).await
+}
+
+/// `POST /organize/contests/{slug}/decisions`: records one idea's decision (`idea_id`, `decision`, `rationale`),
+/// or publishes all waiting ones (`action=publish`). A refused form shows the page again as typed.
+pub async fn decisions_submit(
+    req: HttpRequest,
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let one = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let back = format!("/organize/contests/{slug}/decisions");
+    let principal = who.0.clone();
+    let s2 = slug.clone();
+    if one("action") == "publish" {
+        let result = state
+            .with_conn(move |conn| crate::app::decisions::publish(conn, &principal, &s2))
+            .await;
+        return match result {
+            Ok(_) => {
+                state.cache.bump();
+                crate::mail::notify();
+                Ok(see_other(&href(
+                    &back,
+                    &[("notice", "decisions_published".into())],
+                )))
+            }
+            Err(AppError::Invalid(problems)) => {
+                let lang = ctx_of(&req, &state).lang;
+                let alert = problems
+                    .iter()
+                    .map(|p| super::validation::message(lang, p))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                decisions_view(&req, &state, who, slug, None, None, Some(alert)).await
+            }
+            Err(e) => Err(e),
+        };
+    }
+    let (idea, decision, rationale) = (one("idea_id"), one("decision"), one("rationale"));
+    let (i2, d2, r2) = (idea.clone(), decision.clone(), rationale.clone());
+    let result = state
+        .with_conn(move |conn| crate::app::decisions::record(conn, &principal, &s2, &i2, &d2, &r2))
+        .await;
+    match result {
+        Ok(_) => Ok(see_other(&href(
+            &back,
+            &[("notice", "decision_recorded".into())],
+        ))),
+        Err(AppError::Invalid(problems)) => {
+            let lang = ctx_of(&req, &state).lang;
+            let refused = Refused {
+                idea,
+                decision,
+                rationale,
+                problems: problems
+                    .iter()
+                    .map(|p| super::validation::message(lang, p))
+                    .collect(),
+            };
+            decisions_view(&req, &state, who, slug, None, Some(refused), None).await
+        }
+        Err(AppError::Rule(code)) => {
+            let lang = ctx_of(&req, &state).lang;
+            let refused = Refused {
+                idea,
+                decision,
+                rationale,
+                problems: vec![lang.t(&format!("rule.{code}")).to_string()],
+            };
+            decisions_view(&req, &state, who, slug, None, Some(refused), None).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -323,3 +323,78 @@ fn decisions_wait_until_published_together_and_authors_get_the_reviewers_comment
         assert_eq!(call(app, &token, Some((&publish, &json!({}))), "").0, 403);
     });
 }
+
+#[test]
+fn the_decisions_page_records_and_publishes_without_javascript() {
+    each_engine(|app| {
+        let author = make_user(app, "tacgia@example.org", "mật khẩu của tôi", "member");
+        let token = make_token(app, &author);
+        let organizer = make_user(app, "btc@example.org", "mật khẩu của tôi", "organizer");
+        set_unit(app, &organizer, "quan-10");
+        let a = idea_in(
+            app,
+            &token,
+            "Thùng rác phân loại ở chợ Nguyễn Tri Phương",
+            "reviewed",
+        );
+        let client = new_client();
+        crate::helpers::api_signin(app, &client, "btc@example.org", "mật khẩu của tôi");
+        let page = "/organize/contests/sang-tao-tre-2026/decisions";
+        let html = client.get(app.url(page)).send().unwrap().text().unwrap();
+        assert!(
+            html.contains(&format!("name=\"idea_id\" value=\"{a}\"")),
+            "{html}"
+        );
+        let csrf = crate::helpers::form_csrf(&html);
+
+        let r = client
+            .post(app.url(page))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("idea_id", a.as_str()),
+                ("decision", "shortlisted"),
+                ("rationale", " "),
+            ])
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        let html = r.text().unwrap();
+        assert!(html.contains("Vui lòng ghi lý do"), "{html}");
+        assert!(
+            html.contains("value=\"shortlisted\" selected"),
+            "the choice is kept"
+        );
+
+        let r = client
+            .post(app.url(page))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("idea_id", a.as_str()),
+                ("decision", "shortlisted"),
+                ("rationale", "Khả thi."),
+            ])
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        let html = client.get(app.url(page)).send().unwrap().text().unwrap();
+        assert!(html.contains("Quyết định đang chờ công bố"), "{html}");
+        let r = client
+            .post(app.url(page))
+            .form(&[("_csrf", csrf.as_str()), ("action", "publish")])
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        let status: String = ideas::table
+            .find(&a)
+            .select(ideas::status)
+            .first(&mut app.conn())
+            .unwrap();
+        assert_eq!(status, "shortlisted");
+        assert!(
+            last_mail(app, "tacgia@example.org", "idea_status")
+                .unwrap()
+                .1
+                .contains("danh sách đề cử")
+        );
+    });
+}
