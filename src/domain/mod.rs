@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod attachment;
+pub mod conflicts;
 pub mod idea;
 pub mod import;
 pub mod lifecycle;
