@@ -4,10 +4,12 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod conflicts;
 pub mod contests;
 pub mod ideas;
 pub mod import;
 pub mod lifecycle;
+pub mod panel;
 pub mod screening;
 pub mod secrets;
 pub mod similar;

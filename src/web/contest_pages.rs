@@ -25,6 +25,7 @@ struct ContestRow {
     duplicates_href: String,
     screening_href: String,
     audit_href: String,
+    panel_href: String,
 }
 
 #[derive(Template)]
@@ -62,6 +63,7 @@ pub async fn list(
                 duplicates_href: format!("/organize/contests/{}/duplicates", c.slug),
                 screening_href: format!("/organize/contests/{}/screening", c.slug),
                 audit_href: format!("/organize/contests/{}/audit", c.slug),
+                panel_href: format!("/organize/contests/{}/panel", c.slug),
                 title: c.title,
             })
             .collect(),

@@ -660,6 +660,12 @@ pub(crate) fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
         ("attachment.added", _) => lang.t("timeline.attachment_added").into(),
         ("attachment.removed", _) => lang.t("timeline.attachment_removed").into(),
         ("imported", _) => lang.t("timeline.imported").into(),
+        ("recused", _) => lang.t("timeline.recused").into(),
+        (
+            k @ ("panel.invited" | "panel.joined" | "panel.declined" | "panel.removed"
+            | "panel.cap"),
+            _,
+        ) => lang.t(&format!("timeline.{}", k.replace('.', "_"))).into(),
         (other, _) => other.into(),
     }
 }

@@ -16,6 +16,7 @@ mod ideas_list;
 mod import;
 mod mail;
 mod pages;
+mod panel;
 mod screening;
 mod search;
 mod similar;
