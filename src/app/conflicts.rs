@@ -335,8 +335,9 @@ fn insert_declared(
 }
 
 /// A reviewer of the contest `slug` declares a conflict with one of its ideas (`kind` one of family, mentor, school,
-/// other, with a reason). Refused: a bad kind or reason, someone not on the panel (403), an idea that is not one of
-/// the contest's (404), the same declaration twice (409).
+/// other, with a reason) that they can see: public, or assigned to them. Refused: a bad kind or reason, someone not
+/// on the panel (403), an idea that is not one of the contest's or not visible to them (404), the same declaration
+/// twice (409).
 pub fn declare(
     conn: &mut DbConn,
     who: &Principal,
@@ -363,14 +364,26 @@ pub fn declare(
         return Err(AppError::Forbidden);
     }
     write_tx(conn, |conn| {
-        let title: String = ideas::table
+        let (title, public): (String, bool) = ideas::table
             .filter(ideas::id.eq(idea_id))
             .filter(ideas::contest_id.eq(&contest.id))
             .filter(ideas::status.ne(IdeaStatus::Draft.code()))
-            .select(ideas::title)
+            .select((ideas::title, ideas::is_public))
             .first(conn)
             .optional()?
             .ok_or(AppError::NotFound("idea"))?;
+        // Only an idea the reviewer can see: a public one, or one assigned to them. Any other answers "not found",
+        // so the endpoint tells nobody what a private idea is called.
+        let assigned: bool = diesel::select(diesel::dsl::exists(
+            assignments::table
+                .filter(assignments::idea_id.eq(idea_id))
+                .filter(assignments::reviewer_id.eq(&who.user_id))
+                .filter(assignments::status.ne("proposed")),
+        ))
+        .get_result(conn)?;
+        if !public && !assigned {
+            return Err(AppError::NotFound("idea"));
+        }
         let c = insert_declared(conn, &contest.id, idea_id, who, kind, &reason)?
             .ok_or(AppError::Rule("conflict_already_declared"))?;
         Ok(ConflictRow {

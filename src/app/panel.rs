@@ -244,7 +244,7 @@ pub fn is_reviewer(conn: &mut DbConn, contest_id: &str, user_id: &str) -> Result
 fn log(
     conn: &mut DbConn,
     contest_id: &str,
-    actor: &str,
+    actor: Option<&str>,
     kind: &str,
     reason: String,
 ) -> Result<(), AppError> {
@@ -254,7 +254,7 @@ fn log(
             id: new_id(),
             idea_id: None,
             contest_id: Some(contest_id.to_string()),
-            actor_id: Some(actor.to_string()),
+            actor_id: actor.map(str::to_string),
             kind: kind.into(),
             from_status: None,
             to_status: None,
@@ -349,7 +349,7 @@ pub fn invite(
         log(
             conn,
             &contest.id,
-            &who.user_id,
+            Some(&who.user_id),
             "panel.invited",
             format!("{email} ({cap})"),
         )?;
@@ -390,7 +390,7 @@ pub fn set_cap(
         log(
             conn,
             &contest.id,
-            &who.user_id,
+            Some(&who.user_id),
             "panel.cap",
             format!("{user_id} → {cap}"),
         )?;
@@ -435,7 +435,7 @@ pub fn remove(
         log(
             conn,
             &contest.id,
-            &who.user_id,
+            Some(&who.user_id),
             "panel.removed",
             user_id.to_string(),
         )
@@ -532,6 +532,8 @@ fn seat(conn: &mut DbConn, invitation: &InvitationRecord, user: &User) -> Result
             contest_reviewers::added_at.eq(at),
         ))
         .execute(conn)?;
+    // Following the link proved the address.
+    store::set_verified(conn, &user.id, at)?;
     if Role::parse(&user.role).is_none_or(|r| r < Role::Reviewer) {
         diesel::update(users::table.find(&user.id))
             .set((
@@ -543,7 +545,7 @@ fn seat(conn: &mut DbConn, invitation: &InvitationRecord, user: &User) -> Result
     log(
         conn,
         &invitation.contest_id,
-        &user.id,
+        Some(&user.id),
         "panel.joined",
         format!("{} ({})", user.email, invitation.cap),
     )
@@ -567,13 +569,12 @@ pub fn decline(conn: &mut DbConn, token: &str) -> Result<Contest, AppError> {
     let opened = open(conn, token)?;
     write_tx(conn, |conn| {
         answer(conn, &opened.invitation, None)?;
-        let actor = store::user_by_email(conn, &opened.invitation.email)?
-            .map(|u| u.id)
-            .unwrap_or_else(|| opened.invitation.invited_by.clone());
+        // The invitee, if they have an account; otherwise nobody the portal knows.
+        let actor = store::user_by_email(conn, &opened.invitation.email)?.map(|u| u.id);
         log(
             conn,
             &opened.contest.id,
-            &actor,
+            actor.as_deref(),
             "panel.declined",
             opened.invitation.email.clone(),
         )

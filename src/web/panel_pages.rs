@@ -975,14 +975,19 @@ pub async fn join(
     let t = token.clone();
     let password = input.password.clone();
     let result = state
-        .with_conn(move |conn| {
-            let (_, email) = panel::join(conn, &t, &input)?;
-            let signin = crate::app::accounts::SigninInput { email, password };
-            crate::app::accounts::signin(conn, &signin, &ip, &ua, None)
-        })
+        .with_conn(move |conn| panel::join(conn, &t, &input))
         .await;
     match result {
-        Ok(session) => {
+        Ok((_, email)) => {
+            // Signed in with the password just chosen; should that fail (a rate limit), the account stands and the
+            // sign-in form takes over.
+            let signin = crate::app::accounts::SigninInput { email, password };
+            let session = state
+                .with_conn(move |conn| crate::app::accounts::signin(conn, &signin, &ip, &ua, None))
+                .await;
+            let Ok(session) = session else {
+                return Ok(see_other("/signin?next=%2Freview"));
+            };
             let mut res = see_other("/review?notice=panel_joined");
             res.add_cookie(&session_cookie(&state, &session.token))
                 .map_err(|e| AppError::Internal(e.to_string()))?;

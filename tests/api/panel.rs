@@ -839,12 +839,12 @@ fn the_portal_finds_conflicts_for_each_relation_of_units() {
 fn reviewers_declare_conflicts_and_organizers_see_them() {
     each_engine(|app| {
         let Scene {
+            org_id,
             org,
             author_token,
             idea,
             reviewer,
             token,
-            ..
         } = scene(app);
         let draft = new_idea(app, &author_token, "Bản nháp", false);
         let reason = "Tác giả là cháu ruột của tôi.";
@@ -915,6 +915,31 @@ fn reviewers_declare_conflicts_and_organizers_see_them() {
             .get_result(&mut app.conn())
             .unwrap();
         assert_eq!(none, 0, "nothing recorded");
+
+        // A private idea is one they cannot see, unless it is assigned to them.
+        let private = new_idea(app, &author_token, "Ý tưởng chưa công khai", true);
+        {
+            use sangtao::db::schema::ideas;
+            diesel::update(ideas::table.find(&private))
+                .set(ideas::is_public.eq(false))
+                .execute(&mut app.conn())
+                .unwrap();
+        }
+        let declare_private = || {
+            post(
+                app,
+                &token,
+                CONFLICTS,
+                json!({"idea_id": private, "kind": "school", "reason": "Tôi dạy ở trường của nhóm."}),
+            )
+        };
+        let (status, err) = declare_private();
+        assert_eq!(status, 404, "{err}");
+        assert!(!err.to_string().contains("chưa công khai"), "{err}");
+        assign(app, &private, &reviewer, &org_id, "assigned");
+        let (status, c) = declare_private();
+        assert_eq!(status, 201, "{c}");
+        assert_eq!(c["idea_title"], "Ý tưởng chưa công khai");
 
         let (status, c) = post(
             app,
