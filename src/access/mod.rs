@@ -229,6 +229,71 @@ pub const ROUTES: &[Rule] = &[
     ("GET", "/api/v1/admin/users", AtLeast(Role::Admin)),
     ("PATCH", "/api/v1/admin/users/{id}", AtLeast(Role::Admin)),
     ("GET", "/api/v1/admin/mail", AtLeast(Role::Organizer)),
+    // The review panel, its invitations, conflicts of interest and recusal (`web::panel_pages`).
+    (
+        "GET",
+        "/organize/contests/{slug}/panel",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/panel",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/panel/{user}/cap",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/panel/{user}/remove",
+        AtLeast(Role::Organizer),
+    ),
+    ("GET", "/invitation", Anyone),
+    ("POST", "/invitation/accept", SignedIn),
+    ("POST", "/invitation/decline", Anyone),
+    ("POST", "/invitation/join", Anyone),
+    ("GET", "/review", AtLeast(Role::Reviewer)),
+    (
+        "GET",
+        "/api/v1/contests/{slug}/panel",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/panel",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "PATCH",
+        "/api/v1/contests/{slug}/panel/{user}",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "DELETE",
+        "/api/v1/contests/{slug}/panel/{user}",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/api/v1/contests/{slug}/conflicts",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/conflicts",
+        AtLeast(Role::Reviewer),
+    ),
+    (
+        "POST",
+        "/api/v1/assignments/{id}/recuse",
+        AtLeast(Role::Reviewer),
+    ),
+    ("POST", "/api/v1/invitations/accept", SignedIn),
+    ("POST", "/api/v1/invitations/decline", Anyone),
+    ("POST", "/api/v1/invitations/join", Anyone),
+    ("GET", "/api/v1/me/panels", AtLeast(Role::Reviewer)),
 ];
 
 /// The rule for a request, if the table has one.

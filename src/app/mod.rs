@@ -4,11 +4,13 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod conflicts;
 pub mod contests;
 pub mod decisions;
 pub mod ideas;
 pub mod import;
 pub mod lifecycle;
+pub mod panel;
 pub mod rubric;
 pub mod screening;
 pub mod secrets;

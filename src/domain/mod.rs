@@ -4,6 +4,7 @@ pub mod account;
 pub mod assignment;
 pub mod attachment;
 pub mod calibration;
+pub mod conflicts;
 pub mod idea;
 pub mod import;
 pub mod lifecycle;

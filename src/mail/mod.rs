@@ -72,6 +72,17 @@ pub enum MailKind {
         /// The absolute address of the idea in "my ideas".
         link: String,
     },
+    /// An invitation to a contest's review panel.
+    ReviewerInvitation {
+        /// The contest's title.
+        contest: String,
+        /// The name of the organizer who invited.
+        inviter: String,
+        /// How many ideas at most the reviewer will be given.
+        cap: String,
+        /// The absolute one-use link to accept or decline (valid 14 days).
+        link: String,
+    },
 }
 
 impl MailKind {
@@ -83,6 +94,7 @@ impl MailKind {
             MailKind::AlreadyRegistered { .. } => "already_registered",
             MailKind::PasswordChanged => "password_changed",
             MailKind::IdeaStatus { .. } => "idea_status",
+            MailKind::ReviewerInvitation { .. } => "reviewer_invitation",
         }
     }
 }

@@ -78,6 +78,11 @@ email_templates!(
     { title, status, reason, comments, link }
 );
 email_templates!(
+    InvitationText = "email/reviewer_invitation.txt",
+    InvitationHtml = "email/reviewer_invitation.html",
+    { contest, inviter, cap, link }
+);
+email_templates!(
     ChangedText = "email/password_changed.txt",
     ChangedHtml = "email/password_changed.html",
     { time, date }
@@ -160,6 +165,29 @@ pub(crate) fn render(
                 status,
                 reason,
                 comments,
+                link,
+            }
+            .render()?,
+        ),
+        MailKind::ReviewerInvitation {
+            contest,
+            inviter,
+            cap,
+            link,
+        } => (
+            InvitationText {
+                c: &c,
+                contest,
+                inviter,
+                cap,
+                link,
+            }
+            .render()?,
+            InvitationHtml {
+                c: &c,
+                contest,
+                inviter,
+                cap,
                 link,
             }
             .render()?,
@@ -258,6 +286,12 @@ mod tests {
                 reset_link: "https://p.vn/forgot".into(),
             },
             MailKind::PasswordChanged,
+            MailKind::ReviewerInvitation {
+                contest: "Sáng tạo trẻ 2026".into(),
+                inviter: "Trần Thị Bình".into(),
+                cap: "30".into(),
+                link: "https://p.vn/invitation?token=x".into(),
+            },
         ];
         for kind in kinds {
             let vi = render(&msg("vi", kind.clone()), "https://p.vn", at()).unwrap();

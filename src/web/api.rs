@@ -10,7 +10,10 @@ use super::error::{AppError, ErrorBody, method_not_allowed};
 use super::i18n::Lang;
 use super::pages::{load_page, load_search};
 use super::view::rfc3339;
-use super::{State, account_api, attachments, contest_pages, idea_api, import_pages, review_pages};
+use super::{
+    State, account_api, attachments, contest_pages, idea_api, import_pages, panel_pages,
+    review_pages,
+};
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
 use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
@@ -451,6 +454,9 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         review_pages::api_queue, review_pages::api_screen, review_pages::api_log,
         review_pages::api_rubric, review_pages::api_save_rubric, review_pages::api_new_round,
         review_pages::api_decisions, review_pages::api_record_decision, review_pages::api_publish,
+        panel_pages::api_panel, panel_pages::api_invite, panel_pages::api_set_cap, panel_pages::api_remove,
+        panel_pages::api_accept, panel_pages::api_decline, panel_pages::api_join, panel_pages::api_my_panels,
+        panel_pages::api_conflicts, panel_pages::api_declare, panel_pages::api_recuse,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -460,7 +466,8 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         (name = "accounts", description = "Registration, sign-in, the signed-in person and their access tokens. \
             Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
         (name = "admin", description = "Administration"),
-        (name = "review", description = "The review workflow: screening, the rubric, decisions and the audit log (organizers)"),
+        (name = "review", description = "The review workflow (organizers and reviewers): screening, the rubric, the \
+            review panel and its invitations, conflicts of interest and recusal, decisions and the audit log"),
     )
 )]
 pub struct ApiDoc;
@@ -562,6 +569,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(review_pages::api_screen))
             .default_service(web::to(method_not_allowed)),
     )
+    .configure(panel_api_routes)
     .service(resource("/api/v1/categories", list_categories))
     .route(
         "/api/v1/ideas/{id}/submit",
@@ -644,4 +652,46 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         }),
     )
     .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()));
+}
+
+/// The review panel's API: the panel, invitations, conflicts of interest and recusal.
+fn panel_api_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/contests/{slug}/panel")
+            .route(web::get().to(panel_pages::api_panel))
+            .route(web::post().to(panel_pages::api_invite))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/contests/{slug}/panel/{user}")
+            .route(web::patch().to(panel_pages::api_set_cap))
+            .route(web::delete().to(panel_pages::api_remove))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/contests/{slug}/conflicts")
+            .route(web::get().to(panel_pages::api_conflicts))
+            .route(web::post().to(panel_pages::api_declare))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .route(
+        "/api/v1/assignments/{id}/recuse",
+        web::post().to(panel_pages::api_recuse),
+    )
+    .route(
+        "/api/v1/invitations/accept",
+        web::post().to(panel_pages::api_accept),
+    )
+    .route(
+        "/api/v1/invitations/decline",
+        web::post().to(panel_pages::api_decline),
+    )
+    .route(
+        "/api/v1/invitations/join",
+        web::post().to(panel_pages::api_join),
+    )
+    .route(
+        "/api/v1/me/panels",
+        web::get().to(panel_pages::api_my_panels),
+    );
 }

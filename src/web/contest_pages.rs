@@ -27,6 +27,7 @@ struct ContestRow {
     audit_href: String,
     rubric_href: String,
     decisions_href: String,
+    panel_href: String,
 }
 
 #[derive(Template)]
@@ -66,6 +67,7 @@ pub async fn list(
                 audit_href: format!("/organize/contests/{}/audit", c.slug),
                 rubric_href: format!("/organize/contests/{}/rubric", c.slug),
                 decisions_href: format!("/organize/contests/{}/decisions", c.slug),
+                panel_href: format!("/organize/contests/{}/panel", c.slug),
                 title: c.title,
             })
             .collect(),

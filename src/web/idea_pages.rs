@@ -663,6 +663,12 @@ pub(crate) fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
         ("decision_recorded", _) => lang.t("timeline.decision_recorded").into(),
         ("rubric_saved", _) => lang.t("timeline.rubric_saved").into(),
         ("round_started", _) => lang.t("timeline.round_started").into(),
+        ("recused", _) => lang.t("timeline.recused").into(),
+        (
+            k @ ("panel.invited" | "panel.joined" | "panel.declined" | "panel.removed"
+            | "panel.cap"),
+            _,
+        ) => lang.t(&format!("timeline.{}", k.replace('.', "_"))).into(),
         (other, _) => other.into(),
     }
 }

@@ -14,6 +14,7 @@ pub mod idea_api;
 pub mod idea_pages;
 pub mod import_pages;
 pub mod pages;
+pub mod panel_pages;
 pub mod review_pages;
 pub mod validation;
 pub mod view;
@@ -250,7 +251,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(account_pages::admin_update_user),
         )
         .route("/admin/mail", web::get().to(account_pages::admin_mail))
+        .configure(panel_routes)
         .configure(api::routes);
+}
+
+/// The review panel's pages: the organizers' panel, the invitation link, the reviewer's contests.
+fn panel_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/organize/contests/{slug}/panel")
+            .route(web::get().to(panel_pages::page))
+            .route(web::post().to(panel_pages::invite)),
+    )
+    .route(
+        "/organize/contests/{slug}/panel/{user}/cap",
+        web::post().to(panel_pages::set_cap),
+    )
+    .route(
+        "/organize/contests/{slug}/panel/{user}/remove",
+        web::post().to(panel_pages::remove),
+    )
+    .route("/invitation", web::get().to(panel_pages::invitation))
+    .route("/invitation/accept", web::post().to(panel_pages::accept))
+    .route("/invitation/decline", web::post().to(panel_pages::decline))
+    .route("/invitation/join", web::post().to(panel_pages::join))
+    .route("/review", web::get().to(panel_pages::my_panels));
 }
 
 /// Builds the actix application for `state` (used by `serve` and by the tests).

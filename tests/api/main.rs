@@ -17,6 +17,7 @@ mod ideas_list;
 mod import;
 mod mail;
 mod pages;
+mod panel;
 mod rubric;
 mod screening;
 mod search;
