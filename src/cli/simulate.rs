@@ -331,7 +331,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (added, added_sd) = mean_sd(outcomes.iter().map(|o| o.added as f64));
     println!(
         "adaptive round: {} more reviews for the {} ideas ranked highest: {added:.1} reviews added per contest (sd {added_sd:.1})",
-        REVIEWS, args.adaptive
+        REVIEWS,
+        args.adaptive.min(args.ideas as usize)
     );
     let short: u32 = outcomes.iter().map(|o| o.short).sum();
     println!("reviews the assignment could not place: {short} in all");
