@@ -9,6 +9,8 @@ use sangtao::config::Config;
 // The command line's own modules live in src/cli/, apart from the library's tree.
 #[path = "cli/import.rs"]
 mod import;
+#[path = "cli/simulate.rs"]
+mod simulate;
 
 /// Sáng tạo trẻ: the portal for youth innovation contests.
 ///
@@ -51,6 +53,10 @@ enum Command {
     /// are recognised; map other columns with --map or --mapping. Fields: title, category, summary, situation,
     /// solution, impact, resources, applies_where, name, email, phone, unit, timestamp (or ignore).
     Import(import::Args),
+    /// Simulate contests whose true quality is known, assign and rank them with the portal's review algorithms, and
+    /// print how well the raw mean and the calibrated score find the true best ideas, before and after one adaptive
+    /// round of extra reviews for the leaders. Touches no database.
+    SimulateReview(simulate::Args),
     /// Fill an empty database with N generated ideas for benchmarks, and print a deep cursor and an idea id.
     SeedBench {
         /// How many ideas.
@@ -78,6 +84,7 @@ fn main() -> ExitCode {
         Command::SeedBench { ideas } => seed_bench(&config, ideas),
         Command::CreateAdmin { email, name } => create_admin(&config, &email, &name),
         Command::Import(args) => import::run(&config, args),
+        Command::SimulateReview(args) => simulate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
