@@ -198,6 +198,31 @@ pub const ROUTES: &[Rule] = &[
         AtLeast(Role::Organizer),
     ),
     (
+        "GET",
+        "/api/v1/contests/{slug}/assignments",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/assignments",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/assignments/propose",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/assignments/confirm",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "DELETE",
+        "/api/v1/contests/{slug}/assignments/{id}",
+        AtLeast(Role::Organizer),
+    ),
+    (
         "POST",
         "/api/v1/contests/{slug}/decisions",
         AtLeast(Role::Organizer),

@@ -2,6 +2,7 @@
 //! domain's rules, and writes the change together with its events and emails.
 
 pub mod accounts;
+pub mod assignment;
 pub mod attachments;
 pub mod audit;
 pub mod conflicts;

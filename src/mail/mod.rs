@@ -83,6 +83,15 @@ pub enum MailKind {
         /// The absolute one-use link to accept or decline (valid 14 days).
         link: String,
     },
+    /// Ideas were assigned to the recipient for review (sent once per confirmed proposal, with the count).
+    ReviewsAssigned {
+        /// The contest's title.
+        contest: String,
+        /// How many ideas this confirmation gave them.
+        count: String,
+        /// The absolute address of their reviews.
+        link: String,
+    },
 }
 
 impl MailKind {
@@ -95,6 +104,7 @@ impl MailKind {
             MailKind::PasswordChanged => "password_changed",
             MailKind::IdeaStatus { .. } => "idea_status",
             MailKind::ReviewerInvitation { .. } => "reviewer_invitation",
+            MailKind::ReviewsAssigned { .. } => "reviews_assigned",
         }
     }
 }

@@ -83,6 +83,11 @@ email_templates!(
     { contest, inviter, cap, link }
 );
 email_templates!(
+    AssignedText = "email/reviews_assigned.txt",
+    AssignedHtml = "email/reviews_assigned.html",
+    { contest, count, link }
+);
+email_templates!(
     ChangedText = "email/password_changed.txt",
     ChangedHtml = "email/password_changed.html",
     { time, date }
@@ -192,6 +197,26 @@ pub(crate) fn render(
             }
             .render()?,
         ),
+        MailKind::ReviewsAssigned {
+            contest,
+            count,
+            link,
+        } => (
+            AssignedText {
+                c: &c,
+                contest,
+                count,
+                link,
+            }
+            .render()?,
+            AssignedHtml {
+                c: &c,
+                contest,
+                count,
+                link,
+            }
+            .render()?,
+        ),
         MailKind::PasswordChanged => {
             // Vietnam keeps UTC+7 all year.
             let local = FixedOffset::east_opt(7 * 3600)
@@ -291,6 +316,18 @@ mod tests {
                 inviter: "Trần Thị Bình".into(),
                 cap: "30".into(),
                 link: "https://p.vn/invitation?token=x".into(),
+            },
+            MailKind::ReviewsAssigned {
+                contest: "Sáng tạo trẻ 2026".into(),
+                count: "12".into(),
+                link: "https://p.vn/review".into(),
+            },
+            MailKind::IdeaStatus {
+                title: "Thùng rác phân loại".into(),
+                status: "selected".into(),
+                reason: "Khả thi".into(),
+                comments: "— Rất hay".into(),
+                link: "https://p.vn/me/ideas/x".into(),
             },
         ];
         for kind in kinds {

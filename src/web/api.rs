@@ -454,6 +454,8 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         review_pages::api_queue, review_pages::api_screen, review_pages::api_log,
         review_pages::api_rubric, review_pages::api_save_rubric, review_pages::api_new_round,
         review_pages::api_decisions, review_pages::api_record_decision, review_pages::api_publish,
+        review_pages::api_assignments, review_pages::api_propose, review_pages::api_assign,
+        review_pages::api_unassign, review_pages::api_confirm,
         panel_pages::api_panel, panel_pages::api_invite, panel_pages::api_set_cap, panel_pages::api_remove,
         panel_pages::api_accept, panel_pages::api_decline, panel_pages::api_join, panel_pages::api_my_panels,
         panel_pages::api_conflicts, panel_pages::api_declare, panel_pages::api_recuse,
@@ -544,6 +546,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(review_pages::api_rubric))
             .route(web::put().to(review_pages::api_save_rubric))
             .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/v1/contests/{slug}/assignments")
+            .route(web::get().to(review_pages::api_assignments))
+            .route(web::post().to(review_pages::api_assign))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .route(
+        "/api/v1/contests/{slug}/assignments/propose",
+        web::post().to(review_pages::api_propose),
+    )
+    .route(
+        "/api/v1/contests/{slug}/assignments/confirm",
+        web::post().to(review_pages::api_confirm),
+    )
+    .route(
+        "/api/v1/contests/{slug}/assignments/{id}",
+        web::delete().to(review_pages::api_unassign),
     )
     .service(
         web::resource("/api/v1/contests/{slug}/decisions")

@@ -661,6 +661,8 @@ pub(crate) fn event_label(lang: Lang, kind: &str, to: Option<&str>) -> String {
         ("attachment.removed", _) => lang.t("timeline.attachment_removed").into(),
         ("imported", _) => lang.t("timeline.imported").into(),
         ("decision_recorded", _) => lang.t("timeline.decision_recorded").into(),
+        ("assigned", _) => lang.t("timeline.assigned").into(),
+        ("unassigned", _) => lang.t("timeline.unassigned").into(),
         ("rubric_saved", _) => lang.t("timeline.rubric_saved").into(),
         ("round_started", _) => lang.t("timeline.round_started").into(),
         ("recused", _) => lang.t("timeline.recused").into(),

@@ -1308,3 +1308,229 @@ pub async fn decisions_submit(
         Err(e) => Err(e),
     }
 }
+
+/// An assignment (proposed or confirmed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentDto {
+    /// Assignment id.
+    pub id: String,
+    /// The idea.
+    pub idea_id: String,
+    /// Its title.
+    pub idea_title: String,
+    /// The reviewer.
+    pub reviewer_id: String,
+    /// Their name.
+    pub reviewer: String,
+    /// `proposed`, `assigned` or `accepted`.
+    pub status: String,
+}
+
+/// An idea that would still lack reviews.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShortDto {
+    /// The idea.
+    pub idea_id: String,
+    /// Reviews it lacks.
+    pub missing: u32,
+    /// `too_few_reviewers` (conflicts, too small a panel) or `caps_exhausted` when no proposal could fill it,
+    /// `open` when proposing again would.
+    pub reason: String,
+}
+
+/// A reviewer's load counting the proposal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoadDto {
+    /// The reviewer.
+    pub reviewer_id: String,
+    /// Their name.
+    pub reviewer: String,
+    /// Assignments, proposed ones included.
+    pub load: u32,
+    /// Their cap.
+    pub cap: u32,
+}
+
+/// The assignment of a contest: the proposal waiting for confirmation, the confirmed assignments, what is short.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentsDto {
+    /// Contest slug.
+    pub contest: String,
+    /// Proposed, not yet told to anyone.
+    pub proposed: Vec<AssignmentDto>,
+    /// Confirmed.
+    pub live: Vec<AssignmentDto>,
+    /// Ideas that would still lack reviews, and why.
+    pub short: Vec<ShortDto>,
+    /// Every reviewer's load.
+    pub loads: Vec<LoadDto>,
+}
+
+/// An assignment to add to the proposal by hand.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignBody {
+    /// The idea (eligible or in review).
+    #[serde(default)]
+    pub idea_id: String,
+    /// The reviewer (on the panel, no conflict, under their cap).
+    #[serde(default)]
+    pub reviewer_id: String,
+}
+
+/// How many assignments were confirmed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfirmedDto {
+    /// Assignments confirmed (reviewers emailed).
+    pub confirmed: usize,
+}
+
+fn assignments_dto(
+    contest: &crate::db::catalog::Contest,
+    p: crate::app::assignment::Preview,
+) -> AssignmentsDto {
+    let row = |r: crate::app::assignment::Row| AssignmentDto {
+        id: r.id,
+        idea_id: r.idea_id,
+        idea_title: r.idea_title,
+        reviewer_id: r.reviewer_id,
+        reviewer: r.reviewer,
+        status: r.status,
+    };
+    AssignmentsDto {
+        contest: contest.slug.clone(),
+        proposed: p.proposed.into_iter().map(row).collect(),
+        live: p.live.into_iter().map(row).collect(),
+        short: p
+            .short
+            .into_iter()
+            .map(|s| ShortDto {
+                idea_id: s.idea_id,
+                missing: s.missing,
+                reason: s.reason.into(),
+            })
+            .collect(),
+        loads: p
+            .loads
+            .into_iter()
+            .map(|(reviewer_id, reviewer, load, cap)| LoadDto {
+                reviewer_id,
+                reviewer,
+                load,
+                cap,
+            })
+            .collect(),
+    }
+}
+
+fn no_store_json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+/// The contest's assignment as it stands: the waiting proposal, the confirmed assignments, what would be short.
+/// `409 no_rubric` before the contest has a rubric (it says how many reviews each idea gets).
+#[utoipa::path(get, path = "/api/v1/contests/{slug}/assignments", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = AssignmentsDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_assignments(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let (contest, p) = state
+        .with_conn(move |conn| crate::app::assignment::preview(conn, &who.0, &slug))
+        .await?;
+    Ok(no_store_json(StatusCode::OK, &assignments_dto(&contest, p)))
+}
+
+/// Replaces the waiting proposal with a new one: every assignment that can be made is made, never a conflict of
+/// interest, never over a cap, the busiest reviewer as light as possible. Nobody is told until it is confirmed.
+#[utoipa::path(post, path = "/api/v1/contests/{slug}/assignments/propose", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = AssignmentsDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_propose(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let (contest, p) = state
+        .with_conn(move |conn| crate::app::assignment::propose(conn, &who.0, &slug))
+        .await?;
+    Ok(no_store_json(StatusCode::OK, &assignments_dto(&contest, p)))
+}
+
+/// Adds one assignment to the proposal by hand. `409` with `not_on_panel`, `conflict_of_interest`,
+/// `already_assigned`, `cap_reached` or `not_assignable`.
+#[utoipa::path(post, path = "/api/v1/contests/{slug}/assignments", tag = "review", request_body = AssignBody,
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 201, body = AssignmentsDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_assign(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+    body: web::Json<AssignBody>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let b = body.into_inner();
+    let (contest, p) = state
+        .with_conn(move |conn| {
+            crate::app::assignment::add(conn, &who.0, &slug, &b.idea_id, &b.reviewer_id)?;
+            crate::app::assignment::preview(conn, &who.0, &slug)
+        })
+        .await?;
+    Ok(no_store_json(
+        StatusCode::CREATED,
+        &assignments_dto(&contest, p),
+    ))
+}
+
+/// Takes an assignment out: a proposed one is dropped; a confirmed one is marked removed, and an idea left without
+/// reviewers goes back to eligible.
+#[utoipa::path(delete, path = "/api/v1/contests/{slug}/assignments/{id}", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug"), ("id" = String, Path, description = "Assignment id")),
+    responses((status = 200, body = AssignmentsDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_unassign(
+    state: State,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (slug, id) = path.into_inner();
+    let (contest, p) = state
+        .with_conn(move |conn| {
+            crate::app::assignment::remove(conn, &who.0, &slug, &id)?;
+            crate::app::assignment::preview(conn, &who.0, &slug)
+        })
+        .await?;
+    Ok(no_store_json(StatusCode::OK, &assignments_dto(&contest, p)))
+}
+
+/// Confirms the proposal: the assignments are made, the ideas are in review, each reviewer gets one email.
+#[utoipa::path(post, path = "/api/v1/contests/{slug}/assignments/confirm", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = ConfirmedDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_confirm(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = path.into_inner();
+    let confirmed = state
+        .with_conn(move |conn| crate::app::assignment::confirm(conn, &who.0, &slug))
+        .await?;
+    state.cache.bump();
+    crate::mail::notify();
+    Ok(no_store_json(StatusCode::OK, &ConfirmedDto { confirmed }))
+}

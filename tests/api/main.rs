@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod accounts;
 mod api;
+mod assignment;
 mod attachments;
 mod cli;
 mod contests;

@@ -1,0 +1,515 @@
+//! Assigning reviewers to a contest's eligible ideas (DESIGN.md "Review"): the portal proposes, the organizer looks
+//! at the proposal, changes it, and confirms; only then are the ideas in review and the reviewers emailed.
+//!
+//! A proposal is stored as assignments in the state `proposed`, so it survives between the organizer's requests and
+//! counts against caps while it is being edited. The solver is `domain::assignment` (every assignment that can be
+//! made is made, never a conflict, never over a cap, the load balanced); conflicts come from `app::conflicts`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::prelude::*;
+
+use crate::access::Principal;
+use crate::app::contests::managed;
+use crate::app::lifecycle::move_idea;
+use crate::app::panel::LIVE;
+use crate::db::catalog::Contest;
+use crate::db::events::Event;
+use crate::db::ideas::Idea;
+use crate::db::schema::{assignments, contest_reviewers, ideas, users};
+use crate::db::{DbConn, new_id, now, write_tx};
+use crate::domain::assignment::{IdeaNeed, Request, ReviewerLoad, propose as solve};
+use crate::domain::lifecycle::Mover;
+use crate::domain::status::IdeaStatus;
+use crate::mail::{self, MailKind, Outgoing};
+use crate::web::error::AppError;
+
+/// The ideas assignment works on: eligible (none yet) and in review (some, maybe not enough).
+const ASSIGNABLE: [&str; 2] = ["eligible", "in_review"];
+
+/// A proposed or live assignment as the organizer sees it.
+#[derive(Debug, Clone, Queryable)]
+pub struct Row {
+    /// Assignment id.
+    pub id: String,
+    /// The idea.
+    pub idea_id: String,
+    /// Its title.
+    pub idea_title: String,
+    /// The reviewer.
+    pub reviewer_id: String,
+    /// Their name.
+    pub reviewer: String,
+    /// `proposed`, `assigned` or `accepted`.
+    pub status: String,
+}
+
+/// An idea with fewer reviews (confirmed and proposed) than the round asks for, and why: `too_few_reviewers` or
+/// `caps_exhausted` when no proposal could fill it, `open` when proposing again would.
+#[derive(Debug, Clone)]
+pub struct Short {
+    /// The idea.
+    pub idea_id: String,
+    /// Reviews it still lacks.
+    pub missing: u32,
+    /// The reason's code.
+    pub reason: &'static str,
+}
+
+/// The state of a contest's assignment: the proposal waiting for confirmation, the live assignments, what is short.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// Proposed assignments (not yet told to anyone).
+    pub proposed: Vec<Row>,
+    /// Confirmed assignments.
+    pub live: Vec<Row>,
+    /// Ideas that would still lack reviews.
+    pub short: Vec<Short>,
+    /// Each reviewer's load counting the proposal: (id, name, load, cap).
+    pub loads: Vec<(String, String, u32, u32)>,
+}
+
+fn rows(conn: &mut DbConn, contest: &Contest, states: &[&str]) -> Result<Vec<Row>, AppError> {
+    Ok(assignments::table
+        .inner_join(ideas::table)
+        .inner_join(users::table)
+        .filter(assignments::contest_id.eq(&contest.id))
+        .filter(assignments::status.eq_any(states))
+        .order((ideas::title.asc(), users::display_name.asc()))
+        .select((
+            assignments::id,
+            assignments::idea_id,
+            ideas::title,
+            assignments::reviewer_id,
+            users::display_name,
+            assignments::status,
+        ))
+        .load(conn)?)
+}
+
+/// Reviewers' names by id.
+type Names = HashMap<String, String>;
+
+/// The solver's request for the contest as it stands (proposals included), with the reviewers' names.
+fn request(
+    conn: &mut DbConn,
+    contest: &Contest,
+    target: u32,
+) -> Result<(Request<String, String>, Names), AppError> {
+    let ideas_now: Vec<String> = ideas::table
+        .filter(ideas::contest_id.eq(&contest.id))
+        .filter(ideas::status.eq_any(ASSIGNABLE))
+        .select(ideas::id)
+        .load(conn)?;
+    let live: Vec<(String, String)> = assignments::table
+        .filter(assignments::contest_id.eq(&contest.id))
+        .filter(assignments::status.eq_any(LIVE))
+        .select((assignments::idea_id, assignments::reviewer_id))
+        .load(conn)?;
+    let mut on_idea: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut load: HashMap<String, u32> = HashMap::new();
+    for (idea, reviewer) in &live {
+        on_idea
+            .entry(idea.clone())
+            .or_default()
+            .push(reviewer.clone());
+        *load.entry(reviewer.clone()).or_default() += 1;
+    }
+    let panel: Vec<(String, i32, String)> = contest_reviewers::table
+        .inner_join(users::table)
+        .filter(contest_reviewers::contest_id.eq(&contest.id))
+        .select((
+            contest_reviewers::user_id,
+            contest_reviewers::cap,
+            users::display_name,
+        ))
+        .load(conn)?;
+    let names = panel
+        .iter()
+        .map(|(id, _, n)| (id.clone(), n.clone()))
+        .collect();
+    let conflicts = crate::app::conflicts::pairs(conn, contest)?;
+    Ok((
+        Request {
+            ideas: ideas_now
+                .into_iter()
+                .map(|id| {
+                    let reviewers = on_idea.remove(&id).unwrap_or_default();
+                    IdeaNeed {
+                        reviews: reviewers.len() as u32,
+                        reviewers,
+                        id,
+                    }
+                })
+                .collect(),
+            reviewers: panel
+                .into_iter()
+                .map(|(id, cap, _)| ReviewerLoad {
+                    load: load.get(&id).copied().unwrap_or(0),
+                    cap: cap.max(0) as u32,
+                    id,
+                })
+                .collect(),
+            conflicts: conflicts.into_iter().collect(),
+            target,
+        },
+        names,
+    ))
+}
+
+fn target_of(conn: &mut DbConn, contest: &Contest) -> Result<u32, AppError> {
+    let (round, _) =
+        crate::app::rubric::current(conn, &contest.id)?.ok_or(AppError::Rule("no_rubric"))?;
+    Ok(round.reviews_per_idea.max(1) as u32)
+}
+
+/// What the solver would still leave short, and every reviewer's load, for the contest as it stands.
+fn preview_of(conn: &mut DbConn, contest: &Contest) -> Result<Preview, AppError> {
+    let target = target_of(conn, contest)?;
+    let (req, names) = request(conn, contest, target)?;
+    let caps: HashMap<String, u32> = req
+        .reviewers
+        .iter()
+        .map(|r| (r.id.clone(), r.cap))
+        .collect();
+    // A dry run: what it would add is not stored, only what it cannot do is used, for the reasons.
+    let dry = solve(&req, seed(contest));
+    let why: HashMap<&String, &'static str> = dry
+        .shortfalls
+        .iter()
+        .map(|s| (&s.idea, s.reason.code()))
+        .collect();
+    let short = req
+        .ideas
+        .iter()
+        .filter(|i| (i.reviewers.len() as u32) < target)
+        .map(|i| Short {
+            idea_id: i.id.clone(),
+            missing: target - i.reviewers.len() as u32,
+            reason: why.get(&i.id).copied().unwrap_or("open"),
+        })
+        .collect();
+    Ok(Preview {
+        proposed: rows(conn, contest, &["proposed"])?,
+        live: rows(conn, contest, &["assigned", "accepted"])?,
+        short,
+        loads: req
+            .reviewers
+            .iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    names.get(&r.id).cloned().unwrap_or_default(),
+                    r.load,
+                    caps.get(&r.id).copied().unwrap_or(0),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// The same contest gets the same proposal for the same state (ties are broken by a seed from its id).
+fn seed(contest: &Contest) -> u64 {
+    contest.id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The contest's assignment as it stands.
+pub fn preview(
+    conn: &mut DbConn,
+    who: &Principal,
+    slug: &str,
+) -> Result<(Contest, Preview), AppError> {
+    let contest = managed(conn, who, slug)?;
+    let p = preview_of(conn, &contest)?;
+    Ok((contest, p))
+}
+
+/// Replaces the waiting proposal with a new one from the solver. Nobody is told anything.
+pub fn propose(
+    conn: &mut DbConn,
+    who: &Principal,
+    slug: &str,
+) -> Result<(Contest, Preview), AppError> {
+    let contest = managed(conn, who, slug)?;
+    let (round, _) =
+        crate::app::rubric::current(conn, &contest.id)?.ok_or(AppError::Rule("no_rubric"))?;
+    write_tx(conn, |conn| {
+        diesel::delete(
+            assignments::table
+                .filter(assignments::contest_id.eq(&contest.id))
+                .filter(assignments::status.eq("proposed")),
+        )
+        .execute(conn)?;
+        let (req, _) = request(conn, &contest, round.reviews_per_idea.max(1) as u32)?;
+        let proposal = solve(&req, seed(&contest));
+        let at = now();
+        for (idea, reviewer) in proposal.pairs {
+            insert(
+                conn,
+                &contest,
+                round.round,
+                round.due_at,
+                &idea,
+                &reviewer,
+                "proposed",
+                who,
+                at,
+            )?;
+        }
+        Ok::<(), AppError>(())
+    })?;
+    let p = preview_of(conn, &contest)?;
+    Ok((contest, p))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert(
+    conn: &mut DbConn,
+    contest: &Contest,
+    round: i32,
+    due: Option<chrono::NaiveDateTime>,
+    idea: &str,
+    reviewer: &str,
+    status: &str,
+    who: &Principal,
+    at: chrono::NaiveDateTime,
+) -> Result<String, AppError> {
+    let id = new_id();
+    diesel::insert_into(assignments::table)
+        .values((
+            assignments::id.eq(&id),
+            assignments::contest_id.eq(&contest.id),
+            assignments::round.eq(round),
+            assignments::idea_id.eq(idea),
+            assignments::reviewer_id.eq(reviewer),
+            assignments::status.eq(status),
+            assignments::due_at.eq(due),
+            assignments::created_by.eq(&who.user_id),
+            assignments::created_at.eq(at),
+            assignments::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Adds one assignment by hand to the proposal: refused when the reviewer is not on the panel, is in conflict
+/// with the idea, already reviews it, or has reached their cap, or when the idea is not eligible or in review.
+pub fn add(
+    conn: &mut DbConn,
+    who: &Principal,
+    slug: &str,
+    idea_id: &str,
+    reviewer_id: &str,
+) -> Result<String, AppError> {
+    let contest = managed(conn, who, slug)?;
+    let (round, _) =
+        crate::app::rubric::current(conn, &contest.id)?.ok_or(AppError::Rule("no_rubric"))?;
+    write_tx(conn, |conn| {
+        let status: Option<String> = ideas::table
+            .find(idea_id)
+            .filter(ideas::contest_id.eq(&contest.id))
+            .select(ideas::status)
+            .first(conn)
+            .optional()?;
+        let status = status.ok_or(AppError::NotFound("idea"))?;
+        if !ASSIGNABLE.contains(&status.as_str()) {
+            return Err(AppError::Rule("not_assignable"));
+        }
+        let cap: Option<i32> = contest_reviewers::table
+            .filter(contest_reviewers::contest_id.eq(&contest.id))
+            .filter(contest_reviewers::user_id.eq(reviewer_id))
+            .select(contest_reviewers::cap)
+            .first(conn)
+            .optional()?;
+        let cap = cap.ok_or(AppError::Rule("not_on_panel"))?;
+        if crate::app::conflicts::pairs(conn, &contest)?
+            .contains(&(idea_id.to_string(), reviewer_id.to_string()))
+        {
+            return Err(AppError::Rule("conflict_of_interest"));
+        }
+        let live = |conn: &mut DbConn, filter_idea: bool| -> QueryResult<i64> {
+            let mut q = assignments::table
+                .filter(assignments::contest_id.eq(&contest.id))
+                .filter(assignments::reviewer_id.eq(reviewer_id))
+                .filter(assignments::status.eq_any(LIVE))
+                .into_boxed();
+            if filter_idea {
+                q = q.filter(assignments::idea_id.eq(idea_id));
+            }
+            q.count().get_result(conn)
+        };
+        if live(conn, true)? > 0 {
+            return Err(AppError::Rule("already_assigned"));
+        }
+        if live(conn, false)? >= i64::from(cap) {
+            return Err(AppError::Rule("cap_reached"));
+        }
+        insert(
+            conn,
+            &contest,
+            round.round,
+            round.due_at,
+            idea_id,
+            reviewer_id,
+            "proposed",
+            who,
+            now(),
+        )
+    })
+}
+
+/// Takes an assignment out: a proposed one is simply dropped; a confirmed one becomes `removed` (kept for the
+/// record), and an idea left without any live assignment goes back to eligible.
+pub fn remove(
+    conn: &mut DbConn,
+    who: &Principal,
+    slug: &str,
+    assignment_id: &str,
+) -> Result<(), AppError> {
+    let contest = managed(conn, who, slug)?;
+    write_tx(conn, |conn| {
+        let found: Option<(String, String, String)> = assignments::table
+            .find(assignment_id)
+            .filter(assignments::contest_id.eq(&contest.id))
+            .select((
+                assignments::status,
+                assignments::idea_id,
+                assignments::reviewer_id,
+            ))
+            .first(conn)
+            .optional()?;
+        let (status, idea_id, reviewer_id) = found.ok_or(AppError::NotFound("assignment"))?;
+        if status == "proposed" {
+            diesel::delete(assignments::table.find(assignment_id)).execute(conn)?;
+            return Ok(());
+        }
+        if !LIVE.contains(&status.as_str()) {
+            return Err(AppError::Rule("not_live"));
+        }
+        diesel::update(assignments::table.find(assignment_id))
+            .set((
+                assignments::status.eq("removed"),
+                assignments::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        event(conn, &contest, who, &idea_id, "unassigned", &reviewer_id)?;
+        let left: i64 = assignments::table
+            .filter(assignments::idea_id.eq(&idea_id))
+            .filter(assignments::status.eq_any(["assigned", "accepted"]))
+            .count()
+            .get_result(conn)?;
+        let mut idea: Idea = ideas::table
+            .find(&idea_id)
+            .select(Idea::as_select())
+            .first(conn)?;
+        if left == 0 && idea.status == IdeaStatus::InReview.code() {
+            move_idea(
+                conn,
+                &mut idea,
+                &contest,
+                IdeaStatus::Eligible,
+                Mover::System,
+                None,
+                None,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+fn event(
+    conn: &mut DbConn,
+    contest: &Contest,
+    who: &Principal,
+    idea_id: &str,
+    kind: &str,
+    reviewer_id: &str,
+) -> Result<(), AppError> {
+    crate::app::ideas::insert_event(
+        conn,
+        &Event {
+            id: new_id(),
+            idea_id: Some(idea_id.into()),
+            contest_id: Some(contest.id.clone()),
+            actor_id: Some(who.user_id.clone()),
+            kind: kind.into(),
+            from_status: None,
+            to_status: None,
+            reason: Some(reviewer_id.into()),
+            created_at: now(),
+        },
+    )
+}
+
+/// Confirms the proposal: every proposed assignment becomes assigned, eligible ideas move to in review, each
+/// reviewer gets one email saying how many ideas wait for them, and every assignment is an event. Returns how many
+/// were confirmed.
+pub fn confirm(conn: &mut DbConn, who: &Principal, slug: &str) -> Result<usize, AppError> {
+    let contest = managed(conn, who, slug)?;
+    write_tx(conn, |conn| {
+        let proposed: Vec<(String, String, String)> = assignments::table
+            .filter(assignments::contest_id.eq(&contest.id))
+            .filter(assignments::status.eq("proposed"))
+            .select((
+                assignments::id,
+                assignments::idea_id,
+                assignments::reviewer_id,
+            ))
+            .load(conn)?;
+        let at = now();
+        let mut per_reviewer: BTreeMap<String, usize> = BTreeMap::new();
+        for (id, idea_id, reviewer_id) in &proposed {
+            diesel::update(assignments::table.find(id))
+                .set((
+                    assignments::status.eq("assigned"),
+                    assignments::notified_at.eq(Some(at)),
+                    assignments::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            event(conn, &contest, who, idea_id, "assigned", reviewer_id)?;
+            *per_reviewer.entry(reviewer_id.clone()).or_default() += 1;
+            let mut idea: Idea = ideas::table
+                .find(idea_id)
+                .select(Idea::as_select())
+                .first(conn)?;
+            if idea.status == IdeaStatus::Eligible.code() {
+                move_idea(
+                    conn,
+                    &mut idea,
+                    &contest,
+                    IdeaStatus::InReview,
+                    Mover::Organizer,
+                    Some(&who.user_id),
+                    None,
+                )?;
+            }
+        }
+        for (reviewer_id, count) in per_reviewer {
+            let person: Option<(String, String, String)> = users::table
+                .find(&reviewer_id)
+                .filter(users::disabled_at.is_null())
+                .select((users::email, users::display_name, users::lang))
+                .first(conn)
+                .optional()?;
+            let Some((email, name, lang)) = person else {
+                continue;
+            };
+            mail::enqueue(
+                conn,
+                &Outgoing {
+                    to: email,
+                    to_name: name,
+                    lang,
+                    kind: MailKind::ReviewsAssigned {
+                        contest: contest.title.clone(),
+                        count: count.to_string(),
+                        link: mail::absolute("/review"),
+                    },
+                },
+            )?;
+        }
+        Ok(proposed.len())
+    })
+}
