@@ -40,7 +40,8 @@ impl Verdict {
         }
     }
 
-    fn status(self) -> IdeaStatus {
+    /// The state it moves an idea to.
+    pub fn status(self) -> IdeaStatus {
         match self {
             Verdict::Eligible => IdeaStatus::Eligible,
             Verdict::Ineligible => IdeaStatus::Ineligible,

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::auth::SignedIn;
 use super::error::{AppError, ErrorBody};
-use super::forms::Form;
+use super::forms::{Form, first, form_pairs};
 use super::pages::{Ctx, ctx_of, private_page, render, see_other};
 use super::view::{self, Choice, href};
 use super::{AppState, State};
@@ -90,18 +90,8 @@ struct FormPage {
 }
 
 /// The submitted form as pairs (checkbox groups repeat their name).
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
-}
-
 fn input_from(pairs: &[(String, String)]) -> ContestInput {
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let one = |k: &str| first(pairs, k);
     ContestInput {
         title: one("title"),
         slug: one("slug"),
@@ -216,7 +206,7 @@ pub async fn create(
     who: SignedIn,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let values = pairs(&body);
+    let values = form_pairs(&body);
     let input = input_from(&values);
     let principal = who.0.clone();
     let input2 = input.clone();
@@ -314,7 +304,7 @@ pub async fn update(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let values = pairs(&body);
+    let values = form_pairs(&body);
     let input = input_from(&values);
     let principal = who.0.clone();
     let (s2, input2) = (slug.clone(), input.clone());

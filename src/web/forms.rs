@@ -66,3 +66,18 @@ impl Form {
 pub fn field(form: &HashMap<String, String>, name: &str) -> String {
     form.get(name).cloned().unwrap_or_default()
 }
+
+/// A URL-encoded form body as its (name, value) pairs in order, repeated names kept (checkbox lists); an unreadable
+/// body reads as empty, so every field is then missing and reported as such.
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes(body).unwrap_or_default()
+}
+
+/// The first value of `name` in `pairs` ("" if none).
+pub fn first(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}

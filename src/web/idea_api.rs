@@ -10,6 +10,7 @@ use super::State;
 use super::api::ContestRef;
 use super::auth::SignedIn;
 use super::error::{AppError, ErrorBody};
+use super::pages::no_store;
 use super::view::rfc3339;
 use crate::app::ideas::{self, Intent, OwnIdea};
 use crate::app::similar;
@@ -136,11 +137,6 @@ fn own_dto(o: &OwnIdea) -> OwnIdeaDto {
 
 fn idea_id(raw: &str) -> Result<String, AppError> {
     parse_idea_id(raw).ok_or(AppError::BadParam(ParamError::new("id", "invalid_id")))
-}
-
-fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
-    b.insert_header((header::CACHE_CONTROL, "no-store"));
-    b
 }
 
 /// Create an idea (a draft, or submitted with `"submit": true`). Send an `Idempotency-Key` header to make retries

@@ -94,6 +94,13 @@ pub(crate) fn private_page(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
+/// A response builder for personal data (API answers about the signed-in person or an organizer's contest): never
+/// stored by any cache.
+pub(crate) fn no_store(mut b: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    b.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+    b
+}
+
 /// The redirect after a form is handled (303, so the browser follows with a GET).
 pub(crate) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -15,20 +15,13 @@ use super::auth::{CurrentUser, SignedIn, client_ip, form_token, session_cookie};
 use super::error::{AppError, ErrorBody};
 use super::forms::{Form, field};
 use super::i18n::Lang;
+use super::pages::no_store;
 use super::pages::{Ctx, ctx_of, private_page, render, see_other};
 use super::view::{self, Choice, href};
 use crate::app::conflicts::{self, ConflictRow};
 use crate::app::panel::{self, InvitationRecord, JoinInput, Member, MyPanel, Opened};
 use crate::db::catalog;
 use crate::domain::account::normalize_email;
-
-fn no_store(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    res
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // API: the panel
@@ -136,11 +129,11 @@ pub async fn api_panel(
     let p = state
         .with_conn(move |conn| panel::panel(conn, &who.0, &slug))
         .await?;
-    Ok(no_store(HttpResponse::Ok().json(PanelDto {
+    Ok(no_store(HttpResponse::Ok()).json(PanelDto {
         contest: p.contest.slug,
         reviewers: p.members.into_iter().map(reviewer_dto).collect(),
         invitations: p.invitations.into_iter().map(invitation_dto).collect(),
-    })))
+    }))
 }
 
 /// Invites a reviewer by email: the address gets a one-use link valid 14 days to accept (creating an account if
@@ -163,7 +156,7 @@ pub async fn api_invite(
         .with_conn(move |conn| panel::invite(conn, &who.0, &slug, &body.email, body.cap))
         .await?;
     crate::mail::notify();
-    Ok(no_store(HttpResponse::Created().json(invitation_dto(inv))))
+    Ok(no_store(HttpResponse::Created()).json(invitation_dto(inv)))
 }
 
 /// Changes a reviewer's cap (1–1000, and not below the ideas they already hold: `below_load`).
@@ -183,7 +176,7 @@ pub async fn api_set_cap(
     let m = state
         .with_conn(move |conn| panel::set_cap(conn, &who.0, &slug, &user, cap))
         .await?;
-    Ok(no_store(HttpResponse::Ok().json(reviewer_dto(m))))
+    Ok(no_store(HttpResponse::Ok()).json(reviewer_dto(m)))
 }
 
 /// Removes a reviewer from the panel; their live assignments in the contest become `removed`.
@@ -282,7 +275,7 @@ pub async fn api_accept(
         })
         .await?
         .ok_or(AppError::NotFound("contest"))?;
-    Ok(no_store(HttpResponse::Ok().json(my_panel_dto(mine))))
+    Ok(no_store(HttpResponse::Ok()).json(my_panel_dto(mine)))
 }
 
 /// Declines an invitation (the link is enough).
@@ -316,9 +309,8 @@ pub async fn api_join(state: State, body: web::Json<JoinBody>) -> Result<HttpRes
     let (contest, email) = state
         .with_conn(move |conn| panel::join(conn, &b.token, &input))
         .await?;
-    Ok(no_store(HttpResponse::Created().json(
-        serde_json::json!({ "contest": contest.slug, "email": email }),
-    )))
+    Ok(no_store(HttpResponse::Created())
+        .json(serde_json::json!({ "contest": contest.slug, "email": email })))
 }
 
 /// The contests the caller reviews for, latest closing first, with their cap and current load.
@@ -330,7 +322,7 @@ pub async fn api_my_panels(state: State, who: SignedIn) -> Result<HttpResponse, 
         .with_conn(move |conn| panel::my_panels(conn, &who.0))
         .await?;
     let items: Vec<MyPanelDto> = rows.into_iter().map(my_panel_dto).collect();
-    Ok(no_store(HttpResponse::Ok().json(items)))
+    Ok(no_store(HttpResponse::Ok()).json(items))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -418,10 +410,10 @@ pub async fn api_conflicts(
     let (contest, rows) = state
         .with_conn(move |conn| conflicts::listing(conn, &who.0, &slug))
         .await?;
-    Ok(no_store(HttpResponse::Ok().json(ConflictsDto {
+    Ok(no_store(HttpResponse::Ok()).json(ConflictsDto {
         contest: contest.slug,
         items: rows.into_iter().map(conflict_dto).collect(),
-    })))
+    }))
 }
 
 /// A reviewer of the contest declares a conflict of interest with one of its ideas; the organizers see it on the
@@ -446,7 +438,7 @@ pub async fn api_declare(
             conflicts::declare(conn, &who.0, &slug, &b.idea_id, &b.kind, &b.reason)
         })
         .await?;
-    Ok(no_store(HttpResponse::Created().json(conflict_dto(row))))
+    Ok(no_store(HttpResponse::Created()).json(conflict_dto(row)))
 }
 
 /// The caller withdraws from one of their assignments (assigned or accepted) with a reason: the assignment becomes

@@ -1,6 +1,6 @@
 //! Organizer pages and API of the review workflow: the screening queue.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,8 @@ use super::State;
 use super::auth::SignedIn;
 use super::error::{AppError, ErrorBody};
 use super::forms::Form;
-use super::pages::{Ctx, ctx_of, private_page, render, see_other};
+use super::forms::{first, form_pairs};
+use super::pages::{Ctx, ctx_of, no_store, private_page, render, see_other};
 use super::view::{self, href};
 use crate::app::rubric;
 use crate::app::screening::{self, QueueRow, Verdict};
@@ -127,25 +128,23 @@ pub async fn api_queue(
 ) -> Result<HttpResponse, AppError> {
     let status = queue_state(q.status.as_deref())?;
     let (contest, rows) = load_queue(&state, who, path.into_inner(), status).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(QueueDto {
-            contest: contest.slug,
-            status: status.code().into(),
-            items: rows
-                .into_iter()
-                .map(|r| QueueItemDto {
-                    submitted_at: r.submitted_at.map(view::rfc3339),
-                    id: r.id,
-                    title: r.title,
-                    summary: r.summary,
-                    status: r.status,
-                    category: r.category,
-                    unit: r.unit,
-                    author: r.author,
-                })
-                .collect(),
-        }))
+    Ok(no_store(HttpResponse::Ok()).json(QueueDto {
+        contest: contest.slug,
+        status: status.code().into(),
+        items: rows
+            .into_iter()
+            .map(|r| QueueItemDto {
+                submitted_at: r.submitted_at.map(view::rfc3339),
+                id: r.id,
+                title: r.title,
+                summary: r.summary,
+                status: r.status,
+                category: r.category,
+                unit: r.unit,
+                author: r.author,
+            })
+            .collect(),
+    }))
 }
 
 /// Screens ideas: marks each of `ids` eligible, or ineligible with a reason the authors are emailed. All or
@@ -172,21 +171,13 @@ pub async fn api_screen(
         .await?;
     state.cache.bump();
     crate::mail::notify();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(ScreenedDto {
-            moved,
-            status: verdict
-                .map(|v| {
-                    match v {
-                        Verdict::Eligible => IdeaStatus::Eligible,
-                        Verdict::Ineligible => IdeaStatus::Ineligible,
-                    }
-                    .code()
-                })
-                .unwrap_or_default()
-                .into(),
-        }))
+    Ok(no_store(HttpResponse::Ok()).json(ScreenedDto {
+        moved,
+        status: verdict
+            .map(|v| v.status().code())
+            .unwrap_or_default()
+            .into(),
+    }))
 }
 
 /// A row of the screening page.
@@ -331,19 +322,13 @@ pub async fn submit(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let pairs = form_pairs(&body);
     let ids: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "ids")
         .map(|(_, v)| v.clone())
         .collect();
-    let one = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let one = |name: &str| first(&pairs, name);
     let decision = one("decision");
     let reason = one("reason");
     let verdict = Verdict::parse(&decision);
@@ -468,26 +453,24 @@ pub async fn api_log(
 ) -> Result<HttpResponse, AppError> {
     let (contest, rows, next) =
         load_log(&state, who, path.into_inner(), q.into_inner().before).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(LogDto {
-            contest: contest.slug,
-            items: rows
-                .into_iter()
-                .map(|r| LogEntryDto {
-                    at: view::rfc3339(r.created_at),
-                    id: r.id,
-                    kind: r.kind,
-                    from_status: r.from_status,
-                    to_status: r.to_status,
-                    reason: r.reason,
-                    idea_id: r.idea_id,
-                    idea_title: r.idea_title,
-                    actor: r.actor,
-                })
-                .collect(),
-            next,
-        }))
+    Ok(no_store(HttpResponse::Ok()).json(LogDto {
+        contest: contest.slug,
+        items: rows
+            .into_iter()
+            .map(|r| LogEntryDto {
+                at: view::rfc3339(r.created_at),
+                id: r.id,
+                kind: r.kind,
+                from_status: r.from_status,
+                to_status: r.to_status,
+                reason: r.reason,
+                idea_id: r.idea_id,
+                idea_title: r.idea_title,
+                actor: r.actor,
+            })
+            .collect(),
+        next,
+    }))
 }
 
 struct LogLine {
@@ -630,9 +613,7 @@ pub async fn api_rubric(
     let (contest, current) = state
         .with_conn(move |conn| rubric::view(conn, &who.0, &slug))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(rubric_dto(&contest, current)))
+    Ok(no_store(HttpResponse::Ok()).json(rubric_dto(&contest, current)))
 }
 
 /// Replaces the rubric and settings of the current round (round 1 is made by the first save). Every problem is
@@ -656,9 +637,7 @@ pub async fn api_save_rubric(
             rubric::view(conn, &who.0, &slug)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(rubric_dto(&contest, current)))
+    Ok(no_store(HttpResponse::Ok()).json(rubric_dto(&contest, current)))
 }
 
 /// Starts a new review round with a copy of the locked rubric, to be edited. `409 rubric_not_locked` while the
@@ -680,9 +659,7 @@ pub async fn api_new_round(
             rubric::view(conn, &who.0, &slug)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(rubric_dto(&contest, current)))
+    Ok(no_store(HttpResponse::Created()).json(rubric_dto(&contest, current)))
 }
 
 /// A criterion's row of the rubric form.
@@ -819,14 +796,8 @@ pub async fn rubric_submit(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let one = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let pairs = form_pairs(&body);
+    let one = |name: &str| first(&pairs, name);
     let back = format!("/organize/contests/{slug}/rubric");
     if one("action") == "new_round" {
         let s2 = slug.clone();
@@ -1040,12 +1011,10 @@ pub async fn api_decisions(
     let (contest, rows) = state
         .with_conn(move |conn| crate::app::decisions::waiting(conn, &who.0, &slug))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(DecisionsDto {
-            contest: contest.slug,
-            waiting: rows.into_iter().map(decision_dto).collect(),
-        }))
+    Ok(no_store(HttpResponse::Ok()).json(DecisionsDto {
+        contest: contest.slug,
+        waiting: rows.into_iter().map(decision_dto).collect(),
+    }))
 }
 
 /// Records (or replaces) the waiting decision for an idea: checked against the idea's state now (`409
@@ -1084,9 +1053,7 @@ pub async fn api_record_decision(
             Ok((d, title))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(decision_dto(d)))
+    Ok(no_store(HttpResponse::Created()).json(decision_dto(d)))
 }
 
 /// Publishes all of the contest's waiting decisions at once: the ideas move, the authors are emailed the result
@@ -1108,9 +1075,7 @@ pub async fn api_publish(
         .await?;
     state.cache.bump();
     crate::mail::notify();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(PublishedDto { published }))
+    Ok(no_store(HttpResponse::Ok()).json(PublishedDto { published }))
 }
 
 /// A row of the decisions page.
@@ -1236,14 +1201,8 @@ pub async fn decisions_submit(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    let one = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let pairs = form_pairs(&body);
+    let one = |name: &str| first(&pairs, name);
     let back = format!("/organize/contests/{slug}/decisions");
     let principal = who.0.clone();
     let s2 = slug.clone();
@@ -1422,12 +1381,6 @@ fn assignments_dto(
     }
 }
 
-fn no_store_json(status: StatusCode, body: &impl Serialize) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
-}
-
 /// The contest's assignment as it stands: the waiting proposal, the confirmed assignments, what would be short.
 /// `409 no_rubric` before the contest has a rubric (it says how many reviews each idea gets).
 #[utoipa::path(get, path = "/api/v1/contests/{slug}/assignments", tag = "review",
@@ -1444,7 +1397,7 @@ pub async fn api_assignments(
     let (contest, p) = state
         .with_conn(move |conn| crate::app::assignment::preview(conn, &who.0, &slug))
         .await?;
-    Ok(no_store_json(StatusCode::OK, &assignments_dto(&contest, p)))
+    Ok(no_store(HttpResponse::Ok()).json(assignments_dto(&contest, p)))
 }
 
 /// Replaces the waiting proposal with a new one: every assignment that can be made is made, never a conflict of
@@ -1463,7 +1416,7 @@ pub async fn api_propose(
     let (contest, p) = state
         .with_conn(move |conn| crate::app::assignment::propose(conn, &who.0, &slug))
         .await?;
-    Ok(no_store_json(StatusCode::OK, &assignments_dto(&contest, p)))
+    Ok(no_store(HttpResponse::Ok()).json(assignments_dto(&contest, p)))
 }
 
 /// Adds one assignment to the proposal by hand. `409` with `not_on_panel`, `conflict_of_interest`,
@@ -1487,10 +1440,7 @@ pub async fn api_assign(
             crate::app::assignment::preview(conn, &who.0, &slug)
         })
         .await?;
-    Ok(no_store_json(
-        StatusCode::CREATED,
-        &assignments_dto(&contest, p),
-    ))
+    Ok(no_store(HttpResponse::Created()).json(assignments_dto(&contest, p)))
 }
 
 /// Takes an assignment out: a proposed one is dropped; a confirmed one is marked removed, and an idea left without
@@ -1512,7 +1462,7 @@ pub async fn api_unassign(
             crate::app::assignment::preview(conn, &who.0, &slug)
         })
         .await?;
-    Ok(no_store_json(StatusCode::OK, &assignments_dto(&contest, p)))
+    Ok(no_store(HttpResponse::Ok()).json(assignments_dto(&contest, p)))
 }
 
 /// Confirms the proposal: the assignments are made, the ideas are in review, each reviewer gets one email.
@@ -1532,5 +1482,5 @@ pub async fn api_confirm(
         .await?;
     state.cache.bump();
     crate::mail::notify();
-    Ok(no_store_json(StatusCode::OK, &ConfirmedDto { confirmed }))
+    Ok(no_store(HttpResponse::Ok()).json(ConfirmedDto { confirmed }))
 }
