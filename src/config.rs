@@ -52,6 +52,8 @@ pub struct MailConfig {
     pub retry_base: Duration,
     /// Attempts before a message is marked failed (`SANGTAO_MAIL_MAX_ATTEMPTS`, default 20, about a day).
     pub max_attempts: u32,
+    /// How often the worker looks for reviews to remind reviewers of (`SANGTAO_REMINDER_SECS`, default 900).
+    pub reminder_every: Duration,
 }
 
 /// A setting that could not be used, with the variable's name.
@@ -138,6 +140,7 @@ impl Config {
                 3_600_000,
             )?),
             max_attempts: number("SANGTAO_MAIL_MAX_ATTEMPTS", 20, 1, 1000)? as u32,
+            reminder_every: Duration::from_secs(number("SANGTAO_REMINDER_SECS", 900, 1, 86_400)?),
         };
         if let Some(url) = &mail.smtp_url
             && !(url.starts_with("smtp://") || url.starts_with("smtps://"))

@@ -4,6 +4,8 @@
 //! The `web::auth` middleware looks every request up in [`ROUTES`] before any handler runs; a route that is not in
 //! the table answers 405, so a handler added without a rule is unreachable rather than unprotected.
 
+pub mod redaction;
+
 use crate::domain::account::Role;
 use crate::domain::status::IdeaStatus;
 
@@ -280,6 +282,51 @@ pub const ROUTES: &[Rule] = &[
     ("POST", "/invitation/decline", Anyone),
     ("POST", "/invitation/join", Anyone),
     ("GET", "/review", AtLeast(Role::Reviewer)),
+    // The reviewer's side (`web::reviewer_pages`) and closing a round.
+    ("GET", "/review/assignments/{id}", AtLeast(Role::Reviewer)),
+    ("POST", "/review/assignments/{id}", AtLeast(Role::Reviewer)),
+    (
+        "POST",
+        "/review/assignments/{id}/accept",
+        AtLeast(Role::Reviewer),
+    ),
+    (
+        "POST",
+        "/review/assignments/{id}/decline",
+        AtLeast(Role::Reviewer),
+    ),
+    (
+        "POST",
+        "/review/assignments/{id}/recuse",
+        AtLeast(Role::Reviewer),
+    ),
+    (
+        "GET",
+        "/review/assignments/{id}/attachments/{att}",
+        AtLeast(Role::Reviewer),
+    ),
+    ("GET", "/api/v1/me/assignments", AtLeast(Role::Reviewer)),
+    ("GET", "/api/v1/assignments/{id}", AtLeast(Role::Reviewer)),
+    (
+        "PUT",
+        "/api/v1/assignments/{id}/review",
+        AtLeast(Role::Reviewer),
+    ),
+    (
+        "POST",
+        "/api/v1/assignments/{id}/accept",
+        AtLeast(Role::Reviewer),
+    ),
+    (
+        "POST",
+        "/api/v1/assignments/{id}/decline",
+        AtLeast(Role::Reviewer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/rubric/close",
+        AtLeast(Role::Organizer),
+    ),
     (
         "GET",
         "/api/v1/contests/{slug}/panel",

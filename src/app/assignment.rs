@@ -361,7 +361,8 @@ pub fn add(
 }
 
 /// Takes an assignment out: a proposed one is simply dropped; a confirmed one becomes `removed` (kept for the
-/// record), and an idea left without any live assignment goes back to eligible.
+/// record), and the idea's place in review is settled again (`app::reviews::settle`): back to eligible when nobody
+/// is left to review it, reviewed when the reviews still held are all in.
 pub fn remove(
     conn: &mut DbConn,
     who: &Principal,
@@ -395,26 +396,7 @@ pub fn remove(
             ))
             .execute(conn)?;
         event(conn, &contest, who, &idea_id, "unassigned", &reviewer_id)?;
-        let left: i64 = assignments::table
-            .filter(assignments::idea_id.eq(&idea_id))
-            .filter(assignments::status.eq_any(["assigned", "accepted"]))
-            .count()
-            .get_result(conn)?;
-        let mut idea: Idea = ideas::table
-            .find(&idea_id)
-            .select(Idea::as_select())
-            .first(conn)?;
-        if left == 0 && idea.status == IdeaStatus::InReview.code() {
-            move_idea(
-                conn,
-                &mut idea,
-                &contest,
-                IdeaStatus::Eligible,
-                Mover::System,
-                None,
-                None,
-            )?;
-        }
+        crate::app::reviews::settle(conn, &contest.id, &idea_id)?;
         Ok(())
     })
 }

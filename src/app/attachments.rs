@@ -486,6 +486,23 @@ pub fn readable(
     if !access::attachment_visible(idea.is_public, is_author, is_coauthor) {
         return Err(AppError::NotFound("attachment"));
     }
+    let mut att = att;
+    if !is_author && !is_coauthor {
+        // While a blind contest hides its authors, the file goes out under a neutral name, as on the idea's page.
+        let blind: bool = crate::db::schema::contests::table
+            .find(&idea.contest_id)
+            .select(crate::db::schema::contests::blind_review)
+            .first(conn)?;
+        let shown = crate::domain::status::IdeaStatus::parse(&idea.status)
+            .is_some_and(|s| access::public_author_names_visible(blind, s));
+        if !shown {
+            let index = rows::of_idea(conn, &idea.id)?
+                .iter()
+                .position(|a| a.id == att.id)
+                .unwrap_or(0);
+            att.file_name = access::redaction::attachment_name(true, index, &att.file_name);
+        }
+    }
     Ok((att, idea.is_public))
 }
 

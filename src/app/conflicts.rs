@@ -445,8 +445,8 @@ pub fn recuse(
             conn,
             &Event {
                 id: new_id(),
-                idea_id: Some(idea_id),
-                contest_id: Some(contest_id),
+                idea_id: Some(idea_id.clone()),
+                contest_id: Some(contest_id.clone()),
                 actor_id: Some(reviewer),
                 kind: "recused".into(),
                 from_status: None,
@@ -454,6 +454,7 @@ pub fn recuse(
                 reason: Some(reason.clone()),
                 created_at: at,
             },
-        )
+        )?;
+        crate::app::reviews::settle(conn, &contest_id, &idea_id)
     })
 }

@@ -12,6 +12,8 @@ pub mod ideas;
 pub mod import;
 pub mod lifecycle;
 pub mod panel;
+pub mod reminders;
+pub mod reviews;
 pub mod rubric;
 pub mod screening;
 pub mod secrets;

@@ -92,6 +92,19 @@ pub enum MailKind {
         /// The absolute address of their reviews.
         link: String,
     },
+    /// Reviews are due soon or overdue (`app::reminders`); only sent when some are pending.
+    ReviewReminder {
+        /// The contest's title.
+        contest: String,
+        /// How many reviews are pending.
+        count: String,
+        /// The earliest due date among them, in the recipient's words.
+        due: String,
+        /// Whether the due date has passed.
+        overdue: bool,
+        /// The absolute address of their reviews.
+        link: String,
+    },
 }
 
 impl MailKind {
@@ -105,6 +118,8 @@ impl MailKind {
             MailKind::IdeaStatus { .. } => "idea_status",
             MailKind::ReviewerInvitation { .. } => "reviewer_invitation",
             MailKind::ReviewsAssigned { .. } => "reviews_assigned",
+            MailKind::ReviewReminder { overdue: false, .. } => "review_due_soon",
+            MailKind::ReviewReminder { overdue: true, .. } => "review_overdue",
         }
     }
 }

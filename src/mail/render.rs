@@ -88,6 +88,11 @@ email_templates!(
     { contest, count, link }
 );
 email_templates!(
+    ReminderText = "email/review_reminder.txt",
+    ReminderHtml = "email/review_reminder.html",
+    { contest, count, due, overdue, link }
+);
+email_templates!(
     ChangedText = "email/password_changed.txt",
     ChangedHtml = "email/password_changed.html",
     { time, date }
@@ -217,6 +222,35 @@ pub(crate) fn render(
             }
             .render()?,
         ),
+        MailKind::ReviewReminder {
+            contest,
+            count,
+            due,
+            overdue,
+            link,
+        } => {
+            let overdue = if *overdue { "yes" } else { "" };
+            (
+                ReminderText {
+                    c: &c,
+                    contest,
+                    count,
+                    due,
+                    overdue,
+                    link,
+                }
+                .render()?,
+                ReminderHtml {
+                    c: &c,
+                    contest,
+                    count,
+                    due,
+                    overdue,
+                    link,
+                }
+                .render()?,
+            )
+        }
         MailKind::PasswordChanged => {
             // Vietnam keeps UTC+7 all year.
             let local = FixedOffset::east_opt(7 * 3600)
@@ -320,6 +354,13 @@ mod tests {
             MailKind::ReviewsAssigned {
                 contest: "Sáng tạo trẻ 2026".into(),
                 count: "12".into(),
+                link: "https://p.vn/review".into(),
+            },
+            MailKind::ReviewReminder {
+                contest: "Sáng tạo trẻ 2026".into(),
+                count: "3".into(),
+                due: "17:00, 05/12/2026".into(),
+                overdue: true,
                 link: "https://p.vn/review".into(),
             },
             MailKind::IdeaStatus {

@@ -142,6 +142,7 @@ mod tests {
             poll: Duration::from_millis(50),
             retry_base: Duration::from_millis(100),
             max_attempts: 3,
+            reminder_every: Duration::from_secs(900),
         }
     }
 

@@ -70,6 +70,7 @@ struct Delivery {
     poll: Duration,
     retry_base: Duration,
     max_attempts: u32,
+    reminder_every: Duration,
     stopping: Arc<AtomicBool>,
 }
 
@@ -103,6 +104,7 @@ impl Worker {
             poll: config.mail.poll,
             retry_base: config.mail.retry_base,
             max_attempts: config.mail.max_attempts,
+            reminder_every: config.mail.reminder_every,
             stopping: stopping.clone(),
         };
         let thread = std::thread::Builder::new()
@@ -166,7 +168,27 @@ impl Delivery {
 
     fn run(self) {
         let mut seen = *BELL.lock().unwrap_or_else(|e| e.into_inner());
+        // Reviewers' reminders are swept here too: this thread already wakes regularly, and whatever the sweep
+        // queues is delivered in the next round.
+        let mut next_sweep = Instant::now();
         while !self.stopping() {
+            if Instant::now() >= next_sweep {
+                next_sweep = Instant::now() + self.reminder_every;
+                match self
+                    .pool
+                    .get()
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut conn| {
+                        crate::app::reminders::sweep(&mut conn, db::now())
+                            .map_err(|e| e.to_string())
+                    }) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(worker = %self.id, reminders = n, "reviewers reminded"),
+                    Err(e) => {
+                        tracing::warn!(worker = %self.id, error = %e, "reminder sweep failed")
+                    }
+                }
+            }
             let full = match self.round() {
                 Ok(claimed) => claimed == BATCH as usize,
                 Err(e) => {

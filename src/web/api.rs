@@ -9,6 +9,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::error::{AppError, ErrorBody, method_not_allowed};
 use super::i18n::Lang;
 use super::pages::{load_page, load_search};
+use super::reviewer_pages;
 use super::view::rfc3339;
 use super::{
     State, account_api, attachments, contest_pages, idea_api, import_pages, panel_pages,
@@ -299,12 +300,17 @@ pub async fn get_idea(
         .cached(&req, lang, JSON, move |conn| {
             let d = ideas::public_detail(conn, &id)?.ok_or(AppError::NotFound("idea"))?;
             let status = status_of(&d.idea.status)?;
-            let authors = access::public_author_names_visible(d.contest.blind_review, status)
-                .then_some(d.author_names);
-            let files = crate::app::attachments::of_idea(conn, &d.idea.id)?
-                .iter()
-                .map(attachments::attachment_dto)
-                .collect();
+            let visible = access::public_author_names_visible(d.contest.blind_review, status);
+            let mut files = crate::app::attachments::of_idea(conn, &d.idea.id)?;
+            let mut d = d;
+            if !visible {
+                let who = crate::app::reviews::identities(conn, &[&d.idea])?
+                    .remove(&d.idea.id)
+                    .unwrap_or_default();
+                access::redaction::hide_in_public(&mut d.idea, &who, &mut files);
+            }
+            let authors = visible.then_some(d.author_names);
+            let files = files.iter().map(attachments::attachment_dto).collect();
             json(&IdeaDto {
                 id: d.idea.id,
                 title: d.idea.title,
@@ -459,6 +465,8 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         panel_pages::api_panel, panel_pages::api_invite, panel_pages::api_set_cap, panel_pages::api_remove,
         panel_pages::api_accept, panel_pages::api_decline, panel_pages::api_join, panel_pages::api_my_panels,
         panel_pages::api_conflicts, panel_pages::api_declare, panel_pages::api_recuse,
+        review_pages::api_close_round, reviewer_pages::api_dashboard, reviewer_pages::api_assignment,
+        reviewer_pages::api_save, reviewer_pages::api_accept, reviewer_pages::api_decline,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -590,6 +598,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed)),
     )
     .configure(panel_api_routes)
+    .configure(reviewer_api_routes)
+    .route(
+        "/api/v1/contests/{slug}/rubric/close",
+        web::post().to(review_pages::api_close_round),
+    )
     .service(resource("/api/v1/categories", list_categories))
     .route(
         "/api/v1/ideas/{id}/submit",
@@ -713,5 +726,29 @@ fn panel_api_routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/me/panels",
         web::get().to(panel_pages::api_my_panels),
+    );
+}
+
+/// The reviewer's API: their assignments, an assignment with its idea and rubric, the review, accept and decline.
+fn reviewer_api_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/api/v1/me/assignments",
+        web::get().to(reviewer_pages::api_dashboard),
+    )
+    .route(
+        "/api/v1/assignments/{id}",
+        web::get().to(reviewer_pages::api_assignment),
+    )
+    .route(
+        "/api/v1/assignments/{id}/review",
+        web::put().to(reviewer_pages::api_save),
+    )
+    .route(
+        "/api/v1/assignments/{id}/accept",
+        web::post().to(reviewer_pages::api_accept),
+    )
+    .route(
+        "/api/v1/assignments/{id}/decline",
+        web::post().to(reviewer_pages::api_decline),
     );
 }

@@ -327,6 +327,19 @@ async fn serve(
     let (att, public) = state
         .with_conn(move |conn| uc::readable(conn, who.as_ref(), &id))
         .await?;
+    deliver(req, state, att, public, want_preview).await
+}
+
+/// Sends an attachment the caller was found allowed to read, under its `file_name` (a reviewer's copy of a blind
+/// contest's file comes renamed by `access::redaction`): the file itself, or with `want_preview` an image's JPEG
+/// preview. `public` files may be cached by the browser; others never are.
+pub async fn deliver(
+    req: HttpRequest,
+    state: State,
+    att: Attachment,
+    public: bool,
+    want_preview: bool,
+) -> Result<HttpResponse, AppError> {
     // The type served is the one recognised at upload, through the list of accepted kinds: a row with anything
     // else is never served as what it claims.
     let kind = FileKind::from_mime(&att.content_type).ok_or_else(|| {

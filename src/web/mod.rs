@@ -16,6 +16,7 @@ pub mod import_pages;
 pub mod pages;
 pub mod panel_pages;
 pub mod review_pages;
+pub mod reviewer_pages;
 pub mod validation;
 pub mod view;
 
@@ -255,7 +256,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(api::routes);
 }
 
-/// The review panel's pages: the organizers' panel, the invitation link, the reviewer's contests.
+/// The review panel's pages: the organizers' panel, the invitation link, and the reviewer's side (dashboard,
+/// review form, accept, decline, recuse, attachments).
 fn panel_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/organize/contests/{slug}/panel")
@@ -274,7 +276,28 @@ fn panel_routes(cfg: &mut web::ServiceConfig) {
     .route("/invitation/accept", web::post().to(panel_pages::accept))
     .route("/invitation/decline", web::post().to(panel_pages::decline))
     .route("/invitation/join", web::post().to(panel_pages::join))
-    .route("/review", web::get().to(panel_pages::my_panels));
+    .route("/review", web::get().to(reviewer_pages::dashboard))
+    .service(
+        web::resource("/review/assignments/{id}")
+            .route(web::get().to(reviewer_pages::form_page))
+            .route(web::post().to(reviewer_pages::form_submit)),
+    )
+    .route(
+        "/review/assignments/{id}/accept",
+        web::post().to(reviewer_pages::accept),
+    )
+    .route(
+        "/review/assignments/{id}/decline",
+        web::post().to(reviewer_pages::decline),
+    )
+    .route(
+        "/review/assignments/{id}/recuse",
+        web::post().to(reviewer_pages::recuse),
+    )
+    .route(
+        "/review/assignments/{id}/attachments/{att}",
+        web::get().to(reviewer_pages::attachment),
+    );
 }
 
 /// Builds the actix application for `state` (used by `serve` and by the tests).

@@ -532,19 +532,26 @@ pub async fn idea(
                 latest_update: a.latest_update,
             });
             let listed = d.idea.listed_at.or(d.idea.submitted_at);
-            let files = crate::app::attachments::of_idea(conn, &id)?;
+            let mut files = crate::app::attachments::of_idea(conn, &id)?;
+            let mut idea = d.idea;
+            if !names_visible {
+                let who = crate::app::reviews::identities(conn, &[&idea])?
+                    .remove(&idea.id)
+                    .unwrap_or_default();
+                crate::access::redaction::hide_in_public(&mut idea, &who, &mut files);
+            }
             render(&IdeaTemplate {
                 ctx,
                 attachments: super::attachments::views(lang, &id, &files),
-                status_label: view::status_label(lang, &d.idea.status),
-                status: d.idea.status,
-                title: d.idea.title,
-                summary: d.idea.summary,
-                situation: d.idea.situation,
-                solution: d.idea.solution,
-                impact: d.idea.impact,
-                resources: d.idea.resources,
-                applies_where: d.idea.applies_where,
+                status_label: view::status_label(lang, &idea.status),
+                status: idea.status,
+                title: idea.title,
+                summary: idea.summary,
+                situation: idea.situation,
+                solution: idea.solution,
+                impact: idea.impact,
+                resources: idea.resources,
+                applies_where: idea.applies_where,
                 category: d.category.name(lang.code()).to_string(),
                 category_href: href("/ideas", &[("category", d.category.slug.clone())]),
                 unit: d.unit.name,

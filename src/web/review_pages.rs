@@ -13,6 +13,7 @@ use super::forms::Form;
 use super::forms::{first, form_pairs};
 use super::pages::{Ctx, ctx_of, no_store, private_page, render, see_other};
 use super::view::{self, href};
+use crate::app::reviews;
 use crate::app::rubric;
 use crate::app::screening::{self, QueueRow, Verdict};
 use crate::domain::listing::ParamError;
@@ -563,6 +564,8 @@ pub struct RubricDto {
     pub due_at: Option<String>,
     /// Whether the rubric is locked (its first review is in; a change needs a new round).
     pub locked: bool,
+    /// Whether the round is closed (its reviews can no longer be saved).
+    pub closed: bool,
     /// The criteria, in order.
     pub criteria: Vec<CriterionDto>,
 }
@@ -583,18 +586,21 @@ fn rubric_dto(
             .map_or(rubric::DEFAULT_REVIEWS, |r| r.reviews_per_idea),
         due_at: round.as_ref().and_then(|r| r.due_at).map(view::rfc3339),
         locked: round.as_ref().is_some_and(|r| r.locked_at.is_some()),
-        criteria: criteria
-            .into_iter()
-            .map(|c| CriterionDto {
-                levels: c.levels(),
-                id: c.id,
-                name: c.name,
-                description: c.description,
-                weight: c.weight,
-                min_score: c.min_score,
-                max_score: c.max_score,
-            })
-            .collect(),
+        closed: round.as_ref().is_some_and(|r| r.closed_at.is_some()),
+        criteria: criteria.into_iter().map(criterion_dto).collect(),
+    }
+}
+
+/// A stored criterion as the API shows it (to organizers, and to reviewers with their assignment).
+pub fn criterion_dto(c: rubric::CriterionRow) -> CriterionDto {
+    CriterionDto {
+        levels: c.levels(),
+        id: c.id,
+        name: c.name,
+        description: c.description,
+        weight: c.weight,
+        min_score: c.min_score,
+        max_score: c.max_score,
     }
 }
 
@@ -631,13 +637,32 @@ pub async fn api_save_rubric(
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
     let input = body.into_inner();
+    rubric_after(state, who, slug, StatusCode::OK, move |conn, who, slug| {
+        rubric::save(conn, who, slug, &input).map(|_| ())
+    })
+    .await
+}
+
+/// Runs `change` on the contest `slug`'s rubric, then answers the rubric as it now is with `status`.
+async fn rubric_after<F>(
+    state: State,
+    who: SignedIn,
+    slug: String,
+    status: StatusCode,
+    change: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConn, &crate::access::Principal, &str) -> Result<(), AppError>
+        + Send
+        + 'static,
+{
     let (contest, current) = state
         .with_conn(move |conn| {
-            rubric::save(conn, &who.0, &slug, &input)?;
+            change(conn, &who.0, &slug)?;
             rubric::view(conn, &who.0, &slug)
         })
         .await?;
-    Ok(no_store(HttpResponse::Ok()).json(rubric_dto(&contest, current)))
+    Ok(no_store(HttpResponse::build(status)).json(rubric_dto(&contest, current)))
 }
 
 /// Starts a new review round with a copy of the locked rubric, to be edited. `409 rubric_not_locked` while the
@@ -652,14 +677,36 @@ pub async fn api_new_round(
     who: SignedIn,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = path.into_inner();
-    let (contest, current) = state
-        .with_conn(move |conn| {
-            rubric::new_round(conn, &who.0, &slug)?;
-            rubric::view(conn, &who.0, &slug)
-        })
-        .await?;
-    Ok(no_store(HttpResponse::Created()).json(rubric_dto(&contest, current)))
+    rubric_after(
+        state,
+        who,
+        path.into_inner(),
+        StatusCode::CREATED,
+        |conn, who, slug| rubric::new_round(conn, who, slug).map(|_| ()),
+    )
+    .await
+}
+
+/// Closes the contest's current round: its reviews, drafts included, can no longer be saved. `409 no_rubric`
+/// before the first round, `409 round_closed` when it is closed already.
+#[utoipa::path(post, path = "/api/v1/contests/{slug}/rubric/close", tag = "review",
+    params(("slug" = String, Path, description = "Contest slug")),
+    responses((status = 200, body = RubricDto), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_close_round(
+    state: State,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    rubric_after(
+        state,
+        who,
+        path.into_inner(),
+        StatusCode::OK,
+        |conn, who, slug| reviews::close_round(conn, who, slug).map(|_| ()),
+    )
+    .await
 }
 
 /// A criterion's row of the rubric form.
@@ -684,6 +731,7 @@ struct RubricPage {
     notice: Option<String>,
     round: i32,
     locked: bool,
+    closed: bool,
     reviews_per_idea: String,
     due_at: String,
     rows: Vec<CriterionFields>,
@@ -769,6 +817,7 @@ pub async fn rubric_page(
         notice: ctx.lang.notice(q.notice.as_deref()),
         round: dto.round,
         locked: dto.locked,
+        closed: dto.closed,
         reviews_per_idea: dto.reviews_per_idea.to_string(),
         due_at: contest_due(&dto),
         rows,
@@ -799,6 +848,16 @@ pub async fn rubric_submit(
     let pairs = form_pairs(&body);
     let one = |name: &str| first(&pairs, name);
     let back = format!("/organize/contests/{slug}/rubric");
+    if one("action") == "close_round" {
+        let s2 = slug.clone();
+        state
+            .with_conn(move |conn| reviews::close_round(conn, &who.0, &s2))
+            .await?;
+        return Ok(see_other(&href(
+            &back,
+            &[("notice", "round_closed".into())],
+        )));
+    }
     if one("action") == "new_round" {
         let s2 = slug.clone();
         state
@@ -926,6 +985,7 @@ pub async fn rubric_submit(
                 notice: None,
                 round: dto.round,
                 locked: dto.locked,
+                closed: dto.closed,
                 reviews_per_idea: one("reviews_per_idea"),
                 due_at: one("due_at"),
                 rows,

@@ -139,6 +139,22 @@ pub fn highlight(text: &str, terms: &SearchTerms) -> String {
     out
 }
 
+/// A score or weight with two decimals at most, trailing zeros dropped, in the reader's notation ("7,25" in
+/// Vietnamese, "7.25" in English).
+pub fn decimal(lang: Lang, x: f64) -> String {
+    let s = format!("{x:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match lang {
+        Lang::Vi => s.replace('.', ","),
+        Lang::En => s.to_string(),
+    }
+}
+
+/// A file size for people ("1,2 MB").
+pub fn file_size(lang: Lang, bytes: i64) -> String {
+    crate::domain::attachment::human_size(bytes, lang == Lang::Vi)
+}
+
 /// A count with the reader's thousands separator ("1.000" in Vietnamese, "1,000" in English).
 pub fn count(lang: Lang, n: i64) -> String {
     let digits = n.unsigned_abs().to_string();

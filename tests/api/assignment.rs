@@ -6,28 +6,10 @@ use sangtao::db::schema::{contest_reviewers, contests, events, ideas};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, each_engine, mail_count, make_token, make_user, new_client, set_unit,
+    TestApp, call, each_engine, mail_count, make_token, make_user, new_client, set_unit,
 };
 
 const BASE: &str = "/api/v1/contests/sang-tao-tre-2026/assignments";
-
-fn call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut r = new_client()
-        .request(method, app.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    let r = r.send().unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().unwrap_or(Value::Null))
-}
 
 fn eligible_idea(app: &TestApp, token: &str, title: &str) -> String {
     let r = new_client()

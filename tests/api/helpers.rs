@@ -472,3 +472,22 @@ pub fn form_action(html: &str) -> String {
     let a = tag.find("action=\"").unwrap() + 8;
     unescape(tag[a..].split('"').next().unwrap())
 }
+
+/// A JSON request with a bearer token: (status, body).
+pub fn call(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    let mut r = new_client()
+        .request(method, app.url(path))
+        .bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(b);
+    }
+    let r = r.send().unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}

@@ -19,6 +19,8 @@ mod import;
 mod mail;
 mod pages;
 mod panel;
+mod review_fixture;
+mod reviewing;
 mod rubric;
 mod screening;
 mod search;

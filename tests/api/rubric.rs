@@ -7,30 +7,12 @@ use sangtao::db::schema::review_rounds;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, api_signin, each_engine, form_csrf, make_token, make_user, new_client, set_unit,
+    TestApp, api_signin, call, each_engine, form_csrf, make_token, make_user, new_client, set_unit,
     unescape,
 };
 
 const API: &str = "/api/v1/contests/sang-tao-tre-2026/rubric";
 const PAGE: &str = "/organize/contests/sang-tao-tre-2026/rubric";
-
-fn call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut r = new_client()
-        .request(method, app.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        r = r.json(b);
-    }
-    let r = r.send().unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().unwrap_or(Value::Null))
-}
 
 fn rubric() -> Value {
     json!({
