@@ -395,20 +395,31 @@ pub fn declare(
 }
 
 /// The reviewer withdraws from an assignment of theirs (assigned or accepted) with a reason: it becomes `recused`,
-/// which frees the slot; a declared conflict of kind `other` keeps the reason (so the idea is never assigned to them
+/// which frees the slot; a declared conflict of the kind given (family, mentor, school; `other` when none) keeps the
+/// reason (so the idea is never assigned to them
 /// again), and the audit log records a `recused` event. Someone else's assignment, or one the reviewer has not been
 /// told of yet, is "not found".
 pub fn recuse(
     conn: &mut DbConn,
     who: &Principal,
     assignment_id: &str,
+    kind: &str,
     reason: &str,
 ) -> Result<(), AppError> {
     let mut problems = Vec::new();
-    let reason = checked_reason(reason, &mut problems);
-    if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
+    // No kind given reads as `other`, the kind a recusal recorded before reviewers could say which.
+    let kind = if kind.trim().is_empty() {
+        Some(Declared::Other)
+    } else {
+        Declared::parse(kind)
+    };
+    if kind.is_none() {
+        problems.push(FieldError::new("kind", "unknown_conflict_kind"));
     }
+    let reason = checked_reason(reason, &mut problems);
+    let Some(kind) = kind.filter(|_| problems.is_empty()) else {
+        return Err(AppError::Invalid(problems));
+    };
     write_tx(conn, |conn| {
         let found: Option<(String, String, String, String)> = assignments::table
             .filter(assignments::id.eq(assignment_id.trim()))
@@ -440,7 +451,7 @@ pub fn recuse(
             assignments::updated_at.eq(at),
         ))
         .execute(conn)?;
-        insert_declared(conn, &contest_id, &idea_id, who, Declared::Other, &reason)?;
+        insert_declared(conn, &contest_id, &idea_id, who, kind, &reason)?;
         crate::app::ideas::insert_event(
             conn,
             &Event {

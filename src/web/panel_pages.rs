@@ -389,6 +389,9 @@ pub struct DeclareBody {
 /// A recusal.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RecuseBody {
+    /// The conflict behind it: `family`, `mentor`, `school` or `other` (the default).
+    #[serde(default)]
+    pub kind: String,
     /// Why (required, at most 2,000 characters).
     #[serde(default)]
     pub reason: String,
@@ -457,9 +460,9 @@ pub async fn api_recuse(
     body: web::Json<RecuseBody>,
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let reason = body.into_inner().reason;
+    let RecuseBody { kind, reason } = body.into_inner();
     state
-        .with_conn(move |conn| conflicts::recuse(conn, &who.0, &id, &reason))
+        .with_conn(move |conn| conflicts::recuse(conn, &who.0, &id, &kind, &reason))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -22,6 +22,7 @@ use crate::access::redaction::ReviewerIdea;
 use crate::app::conflicts;
 use crate::app::panel;
 use crate::app::reviews::{self, CONFIDENCE_MAX, CONFIDENCE_MIN, Review, ReviewForm, ReviewInput};
+use crate::domain::conflicts::Declared;
 use crate::domain::validation::FieldError;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -559,6 +560,7 @@ struct FormPage {
     confidence: Vec<Choice>,
     confidence_errors: Vec<String>,
     version: String,
+    kinds: Vec<(&'static str, &'static str)>,
     form: Form,
 }
 
@@ -685,6 +687,10 @@ async fn render_form(
             .collect(),
         confidence_errors: form.err("confidence"),
         version: form.v("version").to_string(),
+        kinds: Declared::ALL
+            .iter()
+            .map(|k| (k.code(), lang.t(&format!("conflict.kind.{}", k.code()))))
+            .collect(),
         form,
         ctx,
     };
@@ -893,7 +899,11 @@ pub async fn recuse(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let body = body.into_inner();
-    let (i, reason) = (id.clone(), field(&body, "recuse_reason"));
+    let (i, kind, reason) = (
+        id.clone(),
+        field(&body, "recuse_kind"),
+        field(&body, "recuse_reason"),
+    );
     act(
         req,
         state,
@@ -902,11 +912,12 @@ pub async fn recuse(
         body,
         ("/review", "assignment_recused"),
         move |conn, who| {
-            conflicts::recuse(conn, who, &i, &reason).map_err(|e| match e {
+            conflicts::recuse(conn, who, &i, &kind, &reason).map_err(|e| match e {
+                // The form's fields carry a prefix, so they never clash with the review's own.
                 AppError::Invalid(ps) => AppError::Invalid(
                     ps.into_iter()
                         .map(|mut p| {
-                            p.field = "recuse_reason".into();
+                            p.field = format!("recuse_{}", p.field);
                             p
                         })
                         .collect(),

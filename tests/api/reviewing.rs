@@ -734,3 +734,82 @@ fn reminders_go_once_before_and_once_after_and_never_empty() {
         }
     }
 }
+
+#[test]
+fn recusing_from_the_page_records_the_kind_of_conflict() {
+    each_engine(|app| {
+        let c = review_contest(app, 1, 1, 1);
+        let r = &c.reviewers[0];
+        let client = new_client();
+        let csrf = api_signin(app, &client, &r.email, PASSWORD);
+        let a = assignments_of(app, &r.token)[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let url = app.url(&format!("/review/assignments/{a}/recuse"));
+        let page = unescape(&page_html(
+            &client,
+            &app.url(&format!("/review/assignments/{a}")),
+        ));
+        assert!(
+            page.contains("Người thân") && page.contains("Cùng trường"),
+            "the kinds offered"
+        );
+
+        // Without a reason: the form again, open, the kind kept, nothing changed.
+        let refused = client
+            .post(&url)
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("recuse_kind", "family"),
+                ("recuse_reason", " "),
+            ])
+            .send()
+            .unwrap();
+        assert_eq!(refused.status().as_u16(), 400);
+        let body = unescape(&refused.text().unwrap());
+        assert!(
+            body.contains("<details open>"),
+            "the recusal form stays open"
+        );
+        assert!(body.contains("value=\"family\" selected"));
+        assert_eq!(assignments_of(app, &r.token).len(), 1);
+
+        let done = client
+            .post(&url)
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("recuse_kind", "family"),
+                ("recuse_reason", "Tác giả là em họ của tôi."),
+            ])
+            .send()
+            .unwrap();
+        assert_eq!(done.status().as_u16(), 303);
+        assert!(
+            done.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/review?notice=")
+        );
+        let kinds: Vec<(String, String)> = sangtao::db::schema::conflicts::table
+            .select((
+                sangtao::db::schema::conflicts::kind,
+                sangtao::db::schema::conflicts::reason,
+            ))
+            .load(&mut app.conn())
+            .unwrap();
+        assert_eq!(
+            kinds,
+            [(
+                "family".to_string(),
+                "Tác giả là em họ của tôi.".to_string()
+            )]
+        );
+        assert!(assignments_of(app, &r.token).is_empty());
+        assert_eq!(
+            status_of(app, &c.ideas[0]),
+            "eligible",
+            "nobody left: back to assignment"
+        );
+    });
+}
