@@ -26,6 +26,7 @@ macro_rules! bulk_insert {
         n
     }};
 }
+pub(crate) use bulk_insert;
 
 /// Everything a seed writes, in dependency order.
 #[derive(Debug, Default)]

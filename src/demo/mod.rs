@@ -4,6 +4,7 @@
 //! seeds the same shape of data, and written in one transaction through `db::seed`.
 
 pub mod content;
+pub mod review;
 
 use std::time::Instant;
 
@@ -382,8 +383,9 @@ fn add_idea(
 }
 
 /// The demo data: Quận 10 with its 15 wards and two schools, the contests "Sáng tạo trẻ 2021" (closed; 15 ideas
-/// applied in practice, as in the district's real contest) and "Sáng tạo trẻ 2026" (open), and every idea of
-/// `content.rs`, spread over categories, wards and statuses.
+/// applied in practice, as in the district's real contest) and "Sáng tạo trẻ 2026" (open), every idea of
+/// `content.rs`, spread over categories, wards and statuses, and the 2021 panel's accounts (its review is
+/// [`review::build`]).
 pub fn demo_data() -> SeedData {
     let mut rng = StdRng::seed_from_u64(2021);
     let at = vn(2021, 2, 15, 9);
@@ -471,6 +473,8 @@ pub fn demo_data() -> SeedData {
     data.categories = b.categories;
     data.contests = b.contests;
     data.contest_categories = b.contest_categories;
+    let district = data.units[b.district].id.clone();
+    review::add_panel(&mut data, &district);
     data
 }
 
@@ -485,7 +489,12 @@ pub fn seed_if_empty(conn: &mut DbConn) -> Result<bool, DbError> {
         return Ok(false);
     }
     let data = demo_data();
-    write_tx(conn, |c| seed::insert_all(c, &data))?;
+    let review = review::build(&data);
+    let organizer = data.users[0].id.clone();
+    write_tx(conn, |c| {
+        seed::insert_all(c, &data)?;
+        review::insert(c, &review, &organizer)
+    })?;
     Ok(true)
 }
 

@@ -17,8 +17,11 @@ use crate::review_fixture::{
     status_of, submit,
 };
 
+/// The review history of the test's contest (the demo's 2021 contest has its own).
 fn history_len(app: &TestApp) -> i64 {
     review_history::table
+        .inner_join(sangtao::db::schema::reviews::table)
+        .filter(sangtao::db::schema::reviews::contest_id.eq(contest_id(app)))
         .count()
         .get_result(&mut app.conn())
         .unwrap()
