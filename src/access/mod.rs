@@ -280,6 +280,27 @@ pub const ROUTES: &[Rule] = &[
     ("POST", "/invitation/decline", Anyone),
     ("POST", "/invitation/join", Anyone),
     ("GET", "/review", AtLeast(Role::Reviewer)),
+    // Assignment and conflicts of interest (`web::assignment_pages`).
+    (
+        "GET",
+        "/organize/contests/{slug}/assignments",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/assignments",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/assignments/{id}/remove",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/organize/contests/{slug}/conflicts",
+        AtLeast(Role::Organizer),
+    ),
     (
         "GET",
         "/api/v1/contests/{slug}/panel",

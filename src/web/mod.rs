@@ -3,6 +3,7 @@
 pub mod account_api;
 pub mod account_pages;
 pub mod api;
+pub mod assignment_pages;
 pub mod attachments;
 pub mod auth;
 pub mod cache;
@@ -255,7 +256,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(api::routes);
 }
 
-/// The review panel's pages: the organizers' panel, the invitation link, the reviewer's contests.
+/// The review panel's pages: the organizers' panel, the invitation link, the reviewer's contests; assignment and
+/// conflicts of interest.
 fn panel_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/organize/contests/{slug}/panel")
@@ -274,7 +276,20 @@ fn panel_routes(cfg: &mut web::ServiceConfig) {
     .route("/invitation/accept", web::post().to(panel_pages::accept))
     .route("/invitation/decline", web::post().to(panel_pages::decline))
     .route("/invitation/join", web::post().to(panel_pages::join))
-    .route("/review", web::get().to(panel_pages::my_panels));
+    .route("/review", web::get().to(panel_pages::my_panels))
+    .service(
+        web::resource("/organize/contests/{slug}/assignments")
+            .route(web::get().to(assignment_pages::page))
+            .route(web::post().to(assignment_pages::submit)),
+    )
+    .route(
+        "/organize/contests/{slug}/assignments/{id}/remove",
+        web::post().to(assignment_pages::remove),
+    )
+    .route(
+        "/organize/contests/{slug}/conflicts",
+        web::get().to(assignment_pages::conflicts_page),
+    );
 }
 
 /// Builds the actix application for `state` (used by `serve` and by the tests).
