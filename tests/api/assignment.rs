@@ -29,7 +29,7 @@ fn call(
     (status, r.json().unwrap_or(Value::Null))
 }
 
-fn eligible_idea(app: &TestApp, token: &str, title: &str) -> String {
+pub(crate) fn eligible_idea(app: &TestApp, token: &str, title: &str) -> String {
     let r = new_client()
         .post(app.url("/api/v1/ideas"))
         .bearer_auth(token)
@@ -53,7 +53,7 @@ fn eligible_idea(app: &TestApp, token: &str, title: &str) -> String {
     id
 }
 
-fn on_panel(app: &TestApp, user: &str, cap: i32) {
+pub(crate) fn on_panel(app: &TestApp, user: &str, cap: i32) {
     let contest: String = contests::table
         .filter(contests::slug.eq("sang-tao-tre-2026"))
         .select(contests::id)
@@ -70,7 +70,7 @@ fn on_panel(app: &TestApp, user: &str, cap: i32) {
         .unwrap();
 }
 
-fn status_of(app: &TestApp, id: &str) -> String {
+pub(crate) fn status_of(app: &TestApp, id: &str) -> String {
     ideas::table
         .find(id)
         .select(ideas::status)
