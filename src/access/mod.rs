@@ -327,6 +327,27 @@ pub const ROUTES: &[Rule] = &[
         "/api/v1/contests/{slug}/rubric/close",
         AtLeast(Role::Organizer),
     ),
+    // Assignment and conflicts of interest (`web::assignment_pages`).
+    (
+        "GET",
+        "/organize/contests/{slug}/assignments",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/assignments",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/assignments/{id}/remove",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/organize/contests/{slug}/conflicts",
+        AtLeast(Role::Organizer),
+    ),
     (
         "GET",
         "/api/v1/contests/{slug}/panel",

@@ -56,6 +56,15 @@ pub struct Short {
     pub reason: &'static str,
 }
 
+/// An idea assignment works on (eligible or in review), as the organizer picks it.
+#[derive(Debug, Clone, Queryable)]
+pub struct Assignable {
+    /// The idea.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+}
+
 /// The state of a contest's assignment: the proposal waiting for confirmation, the live assignments, what is short.
 #[derive(Debug, Clone)]
 pub struct Preview {
@@ -67,6 +76,8 @@ pub struct Preview {
     pub short: Vec<Short>,
     /// Each reviewer's load counting the proposal: (id, name, load, cap).
     pub loads: Vec<(String, String, u32, u32)>,
+    /// The ideas assignment works on, by title: what `short` names, and what an assignment by hand may pick.
+    pub ideas: Vec<Assignable>,
 }
 
 fn rows(conn: &mut DbConn, contest: &Contest, states: &[&str]) -> Result<Vec<Row>, AppError> {
@@ -189,7 +200,14 @@ fn preview_of(conn: &mut DbConn, contest: &Contest) -> Result<Preview, AppError>
             reason: why.get(&i.id).copied().unwrap_or("open"),
         })
         .collect();
+    let titled: Vec<Assignable> = ideas::table
+        .filter(ideas::contest_id.eq(&contest.id))
+        .filter(ideas::status.eq_any(ASSIGNABLE))
+        .order((ideas::title.asc(), ideas::id.asc()))
+        .select((ideas::id, ideas::title))
+        .load(conn)?;
     Ok(Preview {
+        ideas: titled,
         proposed: rows(conn, contest, &["proposed"])?,
         live: rows(conn, contest, &["assigned", "accepted"])?,
         short,
@@ -224,6 +242,21 @@ pub fn preview(
     let contest = managed(conn, who, slug)?;
     let p = preview_of(conn, &contest)?;
     Ok((contest, p))
+}
+
+/// [`preview`] for the organizers' page, which also stands before the contest has a rubric: the preview is `None`
+/// then, since the rubric says how many reviews an idea needs.
+pub fn overview(
+    conn: &mut DbConn,
+    who: &Principal,
+    slug: &str,
+) -> Result<(Contest, Option<Preview>), AppError> {
+    let contest = managed(conn, who, slug)?;
+    match preview_of(conn, &contest) {
+        Ok(p) => Ok((contest, Some(p))),
+        Err(AppError::Rule("no_rubric")) => Ok((contest, None)),
+        Err(e) => Err(e),
+    }
 }
 
 /// Replaces the waiting proposal with a new one from the solver. Nobody is told anything.

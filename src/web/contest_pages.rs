@@ -28,6 +28,8 @@ struct ContestRow {
     rubric_href: String,
     decisions_href: String,
     panel_href: String,
+    assignments_href: String,
+    conflicts_href: String,
 }
 
 #[derive(Template)]
@@ -68,6 +70,8 @@ pub async fn list(
                 rubric_href: format!("/organize/contests/{}/rubric", c.slug),
                 decisions_href: format!("/organize/contests/{}/decisions", c.slug),
                 panel_href: format!("/organize/contests/{}/panel", c.slug),
+                assignments_href: format!("/organize/contests/{}/assignments", c.slug),
+                conflicts_href: format!("/organize/contests/{}/conflicts", c.slug),
                 title: c.title,
             })
             .collect(),

@@ -3,6 +3,7 @@
 pub mod account_api;
 pub mod account_pages;
 pub mod api;
+pub mod assignment_pages;
 pub mod attachments;
 pub mod auth;
 pub mod cache;
@@ -256,8 +257,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(api::routes);
 }
 
-/// The review panel's pages: the organizers' panel, the invitation link, and the reviewer's side (dashboard,
-/// review form, accept, decline, recuse, attachments).
+/// The review panel's pages: the organizers' panel, the invitation link, assignment and conflicts of interest, and
+/// the reviewer's side (dashboard, review form, accept, decline, recuse, attachments).
 fn panel_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/organize/contests/{slug}/panel")
@@ -297,6 +298,19 @@ fn panel_routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/review/assignments/{id}/attachments/{att}",
         web::get().to(reviewer_pages::attachment),
+    )
+    .service(
+        web::resource("/organize/contests/{slug}/assignments")
+            .route(web::get().to(assignment_pages::page))
+            .route(web::post().to(assignment_pages::submit)),
+    )
+    .route(
+        "/organize/contests/{slug}/assignments/{id}/remove",
+        web::post().to(assignment_pages::remove),
+    )
+    .route(
+        "/organize/contests/{slug}/conflicts",
+        web::get().to(assignment_pages::conflicts_page),
     );
 }
 

@@ -491,12 +491,36 @@ struct InvitationRow {
     status: &'static str,
 }
 
-struct ConflictLine {
-    idea: String,
-    reviewer: String,
-    kind: &'static str,
-    reason: String,
-    at: String,
+/// A conflict of interest as the organizers' pages list it.
+pub(super) struct ConflictLine {
+    /// The idea's title.
+    pub(super) idea: String,
+    /// The reviewer's name.
+    pub(super) reviewer: String,
+    /// The kind, in words.
+    pub(super) kind: &'static str,
+    /// The reviewer's reason (declared), or why the portal found it.
+    pub(super) reason: String,
+    /// When it was declared ("" for the ones the portal found).
+    pub(super) at: String,
+}
+
+/// A conflict in the reader's words: a declared one with the reviewer's own reason, a found one with the portal's.
+pub(super) fn conflict_line(lang: Lang, r: &ConflictRow) -> ConflictLine {
+    ConflictLine {
+        idea: r.idea_title.clone(),
+        reviewer: r.reviewer_name.clone(),
+        kind: lang.t(&format!("conflict.kind.{}", r.kind)),
+        reason: if r.declared {
+            r.reason.clone()
+        } else {
+            lang.t(&format!("conflict.why.{}", r.kind)).to_string()
+        },
+        at: r
+            .declared_at
+            .map(|t| view::date_time(lang, t))
+            .unwrap_or_default(),
+    }
 }
 
 #[derive(Template)]
@@ -507,6 +531,7 @@ struct PanelPage {
     action: String,
     edit_href: String,
     audit_href: String,
+    conflicts_href: String,
     notice: Option<String>,
     members: Vec<MemberRow>,
     invitations: Vec<InvitationRow>,
@@ -573,6 +598,7 @@ async fn render_panel(
         heading: lang.tf("panel.heading", &[("contest", &p.contest.title)]),
         edit_href: format!("/organize/contests/{}/edit", p.contest.slug),
         audit_href: format!("/organize/contests/{}/audit", p.contest.slug),
+        conflicts_href: format!("/organize/contests/{}/conflicts", p.contest.slug),
         action: base,
         notice: lang.notice(notice.as_deref()),
         members,
@@ -591,16 +617,7 @@ async fn render_panel(
         declared: rows
             .iter()
             .filter(|r| r.declared)
-            .map(|r| ConflictLine {
-                idea: r.idea_title.clone(),
-                reviewer: r.reviewer_name.clone(),
-                kind: lang.t(&format!("conflict.kind.{}", r.kind)),
-                reason: r.reason.clone(),
-                at: r
-                    .declared_at
-                    .map(|t| view::date_time(lang, t))
-                    .unwrap_or_default(),
-            })
+            .map(|r| conflict_line(lang, r))
             .collect(),
         form,
         ctx,

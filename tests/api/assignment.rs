@@ -11,7 +11,7 @@ use crate::helpers::{
 
 const BASE: &str = "/api/v1/contests/sang-tao-tre-2026/assignments";
 
-fn eligible_idea(app: &TestApp, token: &str, title: &str) -> String {
+pub(crate) fn eligible_idea(app: &TestApp, token: &str, title: &str) -> String {
     let r = new_client()
         .post(app.url("/api/v1/ideas"))
         .bearer_auth(token)
@@ -35,7 +35,7 @@ fn eligible_idea(app: &TestApp, token: &str, title: &str) -> String {
     id
 }
 
-fn on_panel(app: &TestApp, user: &str, cap: i32) {
+pub(crate) fn on_panel(app: &TestApp, user: &str, cap: i32) {
     let contest: String = contests::table
         .filter(contests::slug.eq("sang-tao-tre-2026"))
         .select(contests::id)
@@ -52,7 +52,7 @@ fn on_panel(app: &TestApp, user: &str, cap: i32) {
         .unwrap();
 }
 
-fn status_of(app: &TestApp, id: &str) -> String {
+pub(crate) fn status_of(app: &TestApp, id: &str) -> String {
     ideas::table
         .find(id)
         .select(ideas::status)

@@ -8,6 +8,7 @@ mod access;
 mod accounts;
 mod api;
 mod assignment;
+mod assignment_pages;
 mod attachments;
 mod cli;
 mod contests;

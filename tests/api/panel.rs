@@ -85,7 +85,7 @@ fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
 }
 
 /// A page or form answer as a person with this token gets it: (status, body).
-fn as_person(
+pub(crate) fn as_person(
     app: &TestApp,
     token: &str,
     method: &str,
@@ -103,7 +103,7 @@ fn as_person(
 }
 
 /// An organizer of Quận 10 (whose scope covers the demo contests) and their token.
-fn organizer(app: &TestApp) -> (String, String) {
+pub(crate) fn organizer(app: &TestApp) -> (String, String) {
     let id = make_user(app, "btc@example.org", PASSWORD, "organizer");
     set_unit(app, &id, "quan-10");
     let token = make_token(app, &id);

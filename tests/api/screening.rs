@@ -269,7 +269,7 @@ fn organizers_screen_ideas_all_or_nothing_and_authors_are_told() {
     });
 }
 
-fn signed_in(app: &TestApp, email: &str) -> Client {
+pub(crate) fn signed_in(app: &TestApp, email: &str) -> Client {
     let client = new_client();
     api_signin(app, &client, email, "mật khẩu của tôi");
     client
