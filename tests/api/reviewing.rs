@@ -216,6 +216,15 @@ fn submitted_reviews_change_until_the_round_closes_with_history() {
         assert!(moves[0].as_deref().unwrap().contains('→'), "{moves:?}");
         // The idea stays reviewed; editing does not send it back.
         assert_eq!(status_of(app, &c.ideas[0]), "reviewed");
+        // The organizers' audit log says it in words.
+        let audit = new_client()
+            .get(app.url(&format!("/organize/contests/{SLUG}/audit")))
+            .bearer_auth(&c.org)
+            .send()
+            .unwrap();
+        assert_eq!(audit.status().as_u16(), 200);
+        let audit = unescape(&audit.text().unwrap());
+        assert!(audit.contains("Nộp phiếu chấm") && audit.contains("Sửa phiếu chấm đã nộp"));
 
         // History cannot be rewritten, even by the database user.
         let tampered = diesel::update(review_history::table)
