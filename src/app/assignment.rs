@@ -4,15 +4,20 @@
 //! A proposal is stored as assignments in the state `proposed`, so it survives between the organizer's requests and
 //! counts against caps while it is being edited. The solver is `domain::assignment` (every assignment that can be
 //! made is made, never a conflict, never over a cap, the load balanced); conflicts come from `app::conflicts`.
+//!
+//! [`one_more`] is the one exception to "propose, then confirm": the organizer asks for one more review of an idea
+//! from its results, and the same solver picks the reviewer, who is told at once.
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::access::Principal;
 use crate::app::contests::managed;
-use crate::app::lifecycle::move_idea;
+use crate::app::lifecycle::{idea_in, move_idea, status_of};
 use crate::app::panel::LIVE;
+use crate::app::rubric::Round;
 use crate::db::catalog::Contest;
 use crate::db::events::Event;
 use crate::db::ideas::Idea;
@@ -278,17 +283,18 @@ pub fn propose(
         let (req, _) = request(conn, &contest, round.reviews_per_idea.max(1) as u32)?;
         let proposal = solve(&req, seed(&contest));
         let at = now();
-        for (idea, reviewer) in proposal.pairs {
+        for (idea, reviewer) in &proposal.pairs {
             insert(
                 conn,
-                &contest,
-                round.round,
-                round.due_at,
-                &idea,
-                &reviewer,
-                "proposed",
-                who,
-                at,
+                &NewAssignment {
+                    contest: &contest,
+                    round: &round,
+                    idea,
+                    reviewer,
+                    status: "proposed",
+                    by: who,
+                    at,
+                },
             )?;
         }
         Ok::<(), AppError>(())
@@ -297,31 +303,33 @@ pub fn propose(
     Ok((contest, p))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn insert(
-    conn: &mut DbConn,
-    contest: &Contest,
-    round: i32,
-    due: Option<chrono::NaiveDateTime>,
-    idea: &str,
-    reviewer: &str,
-    status: &str,
-    who: &Principal,
-    at: chrono::NaiveDateTime,
-) -> Result<String, AppError> {
+/// An assignment to store: due when the round is due.
+struct NewAssignment<'a> {
+    contest: &'a Contest,
+    round: &'a Round,
+    idea: &'a str,
+    reviewer: &'a str,
+    /// `proposed`, or `assigned` for one the reviewer is told of at once (then it is also marked notified).
+    status: &'a str,
+    by: &'a Principal,
+    at: NaiveDateTime,
+}
+
+fn insert(conn: &mut DbConn, a: &NewAssignment) -> Result<String, AppError> {
     let id = new_id();
     diesel::insert_into(assignments::table)
         .values((
             assignments::id.eq(&id),
-            assignments::contest_id.eq(&contest.id),
-            assignments::round.eq(round),
-            assignments::idea_id.eq(idea),
-            assignments::reviewer_id.eq(reviewer),
-            assignments::status.eq(status),
-            assignments::due_at.eq(due),
-            assignments::created_by.eq(&who.user_id),
-            assignments::created_at.eq(at),
-            assignments::updated_at.eq(at),
+            assignments::contest_id.eq(&a.contest.id),
+            assignments::round.eq(a.round.round),
+            assignments::idea_id.eq(a.idea),
+            assignments::reviewer_id.eq(a.reviewer),
+            assignments::status.eq(a.status),
+            assignments::due_at.eq(a.round.due_at),
+            assignments::created_by.eq(&a.by.user_id),
+            assignments::created_at.eq(a.at),
+            assignments::updated_at.eq(a.at),
+            assignments::notified_at.eq((a.status != "proposed").then_some(a.at)),
         ))
         .execute(conn)?;
     Ok(id)
@@ -381,14 +389,15 @@ pub fn add(
         }
         insert(
             conn,
-            &contest,
-            round.round,
-            round.due_at,
-            idea_id,
-            reviewer_id,
-            "proposed",
-            who,
-            now(),
+            &NewAssignment {
+                contest: &contest,
+                round: &round,
+                idea: idea_id,
+                reviewer: reviewer_id,
+                status: "proposed",
+                by: who,
+                at: now(),
+            },
         )
     })
 }
@@ -502,29 +511,150 @@ pub fn confirm(conn: &mut DbConn, who: &Principal, slug: &str) -> Result<usize, 
             }
         }
         for (reviewer_id, count) in per_reviewer {
-            let person: Option<(String, String, String)> = users::table
-                .find(&reviewer_id)
-                .filter(users::disabled_at.is_null())
-                .select((users::email, users::display_name, users::lang))
-                .first(conn)
-                .optional()?;
-            let Some((email, name, lang)) = person else {
-                continue;
-            };
-            mail::enqueue(
-                conn,
-                &Outgoing {
-                    to: email,
-                    to_name: name,
-                    lang,
-                    kind: MailKind::ReviewsAssigned {
-                        contest: contest.title.clone(),
-                        count: count.to_string(),
-                        link: mail::absolute("/review"),
-                    },
-                },
-            )?;
+            tell_reviewer(conn, &contest, &reviewer_id, count)?;
         }
         Ok(proposed.len())
+    })
+}
+
+/// Emails a reviewer that `count` more ideas of `contest` wait for them (nobody to tell for a disabled account).
+fn tell_reviewer(
+    conn: &mut DbConn,
+    contest: &Contest,
+    reviewer_id: &str,
+    count: usize,
+) -> Result<(), AppError> {
+    let person: Option<(String, String, String)> = users::table
+        .find(reviewer_id)
+        .filter(users::disabled_at.is_null())
+        .select((users::email, users::display_name, users::lang))
+        .first(conn)
+        .optional()?;
+    let Some((email, name, lang)) = person else {
+        return Ok(());
+    };
+    mail::enqueue(
+        conn,
+        &Outgoing {
+            to: email,
+            to_name: name,
+            lang,
+            kind: MailKind::ReviewsAssigned {
+                contest: contest.title.clone(),
+                count: count.to_string(),
+                link: mail::absolute("/review"),
+            },
+        },
+    )?;
+    Ok(())
+}
+
+/// What asking one more review did.
+#[derive(Debug, Clone)]
+pub struct OneMore {
+    /// The new assignment.
+    pub assignment_id: String,
+    /// The reviewer picked.
+    pub reviewer_id: String,
+    /// Their name.
+    pub reviewer: String,
+}
+
+/// Asks one more review of an idea in review or reviewed (its reviewers disagree, or it sits near the cut-off).
+/// The solver picks, among the panel, the least loaded reviewer who has no conflict with the idea, was never
+/// assigned it (whatever became of that assignment: a reviewer who declined or recused is not asked again) and is
+/// under their cap. The assignment is made at once, due with the round (the organizer asked for exactly this one:
+/// there is no proposal to look at); a reviewed idea goes back to in review until that review is in
+/// (`app::reviews::settle` moves it back); an event records it and the reviewer gets one email. Refused with `409`:
+/// `no_reviewer_available` when nobody qualifies, `more_review_not_allowed` for an idea in another state,
+/// `round_closed`, `no_rubric`.
+pub fn one_more(
+    conn: &mut DbConn,
+    who: &Principal,
+    slug: &str,
+    idea_id: &str,
+) -> Result<OneMore, AppError> {
+    let contest = managed(conn, who, slug)?;
+    write_tx(conn, |conn| {
+        let (round, _) =
+            crate::app::rubric::current(conn, &contest.id)?.ok_or(AppError::Rule("no_rubric"))?;
+        if round.closed_at.is_some() {
+            return Err(AppError::Rule("round_closed"));
+        }
+        let mut idea = idea_in(conn, &contest, idea_id)?;
+        let status = status_of(&idea)?;
+        if status != IdeaStatus::InReview && status != IdeaStatus::Reviewed {
+            return Err(AppError::Rule("more_review_not_allowed"));
+        }
+        // Who may not be picked: everyone who ever had the idea, and disabled accounts (they would never be told).
+        // The solver counts them as already on the idea, so a target of one more than them asks for exactly one.
+        let mut taken: Vec<String> = assignments::table
+            .filter(assignments::idea_id.eq(&idea.id))
+            .select(assignments::reviewer_id)
+            .distinct()
+            .load(conn)?;
+        taken.extend(
+            contest_reviewers::table
+                .inner_join(users::table)
+                .filter(contest_reviewers::contest_id.eq(&contest.id))
+                .filter(users::disabled_at.is_not_null())
+                .select(contest_reviewers::user_id)
+                .load::<String>(conn)?,
+        );
+        taken.sort();
+        taken.dedup();
+        let target = u32::try_from(taken.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        let (mut req, names) = request(conn, &contest, target)?;
+        req.ideas = vec![IdeaNeed {
+            id: idea.id.clone(),
+            reviews: 0,
+            reviewers: taken,
+        }];
+        let reviewer = solve(&req, seed(&contest))
+            .pairs
+            .into_iter()
+            .next()
+            .map(|(_, r)| r)
+            .ok_or(AppError::Rule("no_reviewer_available"))?;
+        let at = now();
+        let assignment_id = insert(
+            conn,
+            &NewAssignment {
+                contest: &contest,
+                round: &round,
+                idea: &idea.id,
+                reviewer: &reviewer,
+                status: "assigned",
+                by: who,
+                at,
+            },
+        )?;
+        if status == IdeaStatus::Reviewed {
+            move_idea(
+                conn,
+                &mut idea,
+                &contest,
+                IdeaStatus::InReview,
+                Mover::System,
+                None,
+                None,
+            )?;
+        }
+        event(
+            conn,
+            &contest,
+            who,
+            &idea.id,
+            "more_review_requested",
+            &reviewer,
+        )?;
+        tell_reviewer(conn, &contest, &reviewer, 1)?;
+        Ok(OneMore {
+            assignment_id,
+            reviewer: names.get(&reviewer).cloned().unwrap_or_default(),
+            reviewer_id: reviewer,
+        })
     })
 }

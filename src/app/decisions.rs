@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use crate::access::Principal;
 use crate::app::contests::managed;
-use crate::app::lifecycle::{move_idea, status_of};
+use crate::app::lifecycle::{idea_in, move_idea, status_of};
 use crate::db::ideas::Idea;
 use crate::db::schema::{decisions, ideas};
 use crate::db::{DbConn, new_id, now, write_tx};
@@ -69,13 +69,7 @@ pub fn record(
         ]));
     }
     write_tx(conn, |conn| {
-        let idea: Idea = ideas::table
-            .find(idea_id)
-            .filter(ideas::contest_id.eq(&contest.id))
-            .select(Idea::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(AppError::NotFound("idea"))?;
+        let idea = idea_in(conn, &contest, idea_id)?;
         lifecycle::check(status_of(&idea)?, to, Mover::Organizer, Some(rationale))
             .map_err(|r| AppError::Rule(r.code()))?;
         diesel::delete(

@@ -21,6 +21,17 @@ pub fn status_of(idea: &Idea) -> Result<IdeaStatus, AppError> {
         .ok_or_else(|| AppError::Internal(format!("unknown status {}", idea.status)))
 }
 
+/// Idea `id` of `contest`; an idea of another contest is "not found" (an organizer's rights are per contest).
+pub fn idea_in(conn: &mut DbConn, contest: &Contest, id: &str) -> Result<Idea, AppError> {
+    ideas::table
+        .find(id)
+        .filter(ideas::contest_id.eq(&contest.id))
+        .select(Idea::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("idea"))
+}
+
 /// Moves `idea` (of `contest`) to `to` as `by`, with `actor` recorded as who did it (`None` for the system) and
 /// `reason` kept with the event; `idea` is updated in place. Refused with the lifecycle's code (and nothing
 /// written) when the move is not permitted. Call it inside a write transaction.

@@ -13,6 +13,7 @@ pub mod import;
 pub mod lifecycle;
 pub mod panel;
 pub mod reminders;
+pub mod results;
 pub mod reviews;
 pub mod rubric;
 pub mod screening;

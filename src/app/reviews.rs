@@ -42,7 +42,7 @@ pub const CONFIDENCE_MIN: i32 = 1;
 pub const CONFIDENCE_MAX: i32 = 5;
 
 /// Assignments the reviewer has been told of and still holds.
-const HELD: [&str; 2] = ["assigned", "accepted"];
+pub(crate) const HELD: [&str; 2] = ["assigned", "accepted"];
 
 /// An assignment as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
