@@ -383,6 +383,32 @@ pub const ROUTES: &[Rule] = &[
         "/api/v1/assignments/{id}/recuse",
         AtLeast(Role::Reviewer),
     ),
+    // The results of review and their exports (`web::results_pages`).
+    (
+        "GET",
+        "/organize/contests/{slug}/results",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/organize/contests/{slug}/results.{format}",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/organize/contests/{slug}/results/{idea}/more",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "GET",
+        "/api/v1/contests/{slug}/results",
+        AtLeast(Role::Organizer),
+    ),
+    (
+        "POST",
+        "/api/v1/contests/{slug}/results/{idea}/more",
+        AtLeast(Role::Organizer),
+    ),
     ("POST", "/api/v1/invitations/accept", SignedIn),
     ("POST", "/api/v1/invitations/decline", Anyone),
     ("POST", "/api/v1/invitations/join", Anyone),

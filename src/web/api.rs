@@ -13,7 +13,7 @@ use super::reviewer_pages;
 use super::view::rfc3339;
 use super::{
     State, account_api, attachments, contest_pages, idea_api, import_pages, panel_pages,
-    review_pages,
+    results_pages, review_pages,
 };
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
@@ -467,6 +467,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         panel_pages::api_conflicts, panel_pages::api_declare, panel_pages::api_recuse,
         review_pages::api_close_round, reviewer_pages::api_dashboard, reviewer_pages::api_assignment,
         reviewer_pages::api_save, reviewer_pages::api_accept, reviewer_pages::api_decline,
+        results_pages::api_results, results_pages::api_more,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -477,7 +478,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
             Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
         (name = "admin", description = "Administration"),
         (name = "review", description = "The review workflow (organizers and reviewers): screening, the rubric, the \
-            review panel and its invitations, conflicts of interest and recusal, decisions and the audit log"),
+            review panel and its invitations, conflicts of interest and recusal, results, decisions and the audit log"),
     )
 )]
 pub struct ApiDoc;

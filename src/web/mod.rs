@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cache;
 pub mod contest_pages;
 pub mod error;
+pub mod export;
 pub mod forms;
 pub mod i18n;
 pub mod idea_api;
@@ -16,6 +17,7 @@ pub mod idea_pages;
 pub mod import_pages;
 pub mod pages;
 pub mod panel_pages;
+pub mod results_pages;
 pub mod review_pages;
 pub mod reviewer_pages;
 pub mod validation;
@@ -254,6 +256,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/mail", web::get().to(account_pages::admin_mail))
         .configure(panel_routes)
+        .configure(results_pages::routes)
         .configure(api::routes);
 }
 

@@ -20,6 +20,7 @@ mod import;
 mod mail;
 mod pages;
 mod panel;
+mod results;
 mod review_fixture;
 mod reviewing;
 mod rubric;
