@@ -714,8 +714,10 @@ pub fn settle(conn: &mut DbConn, contest_id: &str, idea_id: &str) -> Result<(), 
     let Some((round, _)) = rubric::current(conn, &contest.id)? else {
         return Ok(());
     };
+    // Only this round's assignments: those of an earlier round are done with, whatever their state.
     let live: Vec<String> = assignments::table
         .filter(assignments::idea_id.eq(idea_id))
+        .filter(assignments::round.eq(round.round))
         .filter(assignments::status.eq_any(HELD))
         .select(assignments::id)
         .load(conn)?;

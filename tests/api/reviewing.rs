@@ -825,3 +825,52 @@ fn recusing_from_the_page_records_the_kind_of_conflict() {
         );
     });
 }
+
+#[test]
+fn a_review_asked_in_a_new_round_settles_on_that_round_alone() {
+    each_engine(|app| {
+        let c = review_contest(app, 2, 1, 1);
+        let idea = &c.ideas[0];
+        let first = c
+            .reviewers
+            .iter()
+            .find(|r| !assignments_of(app, &r.token).is_empty())
+            .unwrap();
+        let a = assignments_of(app, &first.token)[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(submit(app, &first.token, &a, &c.criteria, &[3, 5]).0, 200);
+        assert_eq!(status_of(app, idea), "reviewed");
+
+        // The locked rubric is changed through a new round, then one more review is asked in it.
+        let (code, round) = call(
+            app,
+            &c.org,
+            Method::POST,
+            &format!("/api/v1/contests/{SLUG}/rubric/rounds"),
+            None,
+        );
+        assert_eq!((code, round["round"].as_i64()), (201, Some(2)), "{round}");
+        let (code, body) = call(
+            app,
+            &c.org,
+            Method::POST,
+            &format!("/api/v1/contests/{SLUG}/results/{idea}/more"),
+            None,
+        );
+        assert_eq!(code, 201, "{body}");
+        assert_eq!(status_of(app, idea), "in_review");
+        let second = c.reviewers.iter().find(|r| r.id != first.id).unwrap();
+        let b = assignment_for(app, &second.token, idea).expect("the other reviewer has it");
+        let criteria: Vec<String> = round["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(submit(app, &second.token, &b, &criteria, &[4, 6]).0, 200);
+        // The first round's finished assignment is not waited for.
+        assert_eq!(status_of(app, idea), "reviewed");
+    });
+}
