@@ -16,7 +16,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConn, new_id, now, write_tx};
 use crate::domain::conflicts::{Declared, Found, Place, Team, found};
-use crate::domain::lifecycle::MAX_REASON_CHARS;
+use crate::domain::lifecycle::reason_problem;
 use crate::domain::status::IdeaStatus;
 use crate::domain::validation::FieldError;
 use crate::web::error::AppError;
@@ -292,11 +292,7 @@ pub fn listing(
 
 fn checked_reason(reason: &str, problems: &mut Vec<FieldError>) -> String {
     let reason = reason.trim();
-    if reason.is_empty() {
-        problems.push(FieldError::new("reason", "reason_required"));
-    } else if reason.chars().count() > MAX_REASON_CHARS {
-        problems.push(FieldError::new("reason", "too_long").with("max", MAX_REASON_CHARS));
-    }
+    problems.extend(reason_problem("reason", reason, true));
     reason.to_string()
 }
 

@@ -57,16 +57,8 @@ pub fn record(
         .filter(|s| DECISIONS.contains(s))
         .ok_or_else(|| AppError::Invalid(vec![FieldError::new("decision", "unknown_decision")]))?;
     let rationale = rationale.trim();
-    if rationale.is_empty() {
-        return Err(AppError::Invalid(vec![FieldError::new(
-            "rationale",
-            "reason_required",
-        )]));
-    }
-    if rationale.chars().count() > lifecycle::MAX_REASON_CHARS {
-        return Err(AppError::Invalid(vec![
-            FieldError::new("rationale", "too_long").with("max", lifecycle::MAX_REASON_CHARS),
-        ]));
+    if let Some(problem) = lifecycle::reason_problem("rationale", rationale, true) {
+        return Err(AppError::Invalid(vec![problem]));
     }
     write_tx(conn, |conn| {
         let idea = idea_in(conn, &contest, idea_id)?;

@@ -267,6 +267,24 @@ pub fn identities(
     Ok(out)
 }
 
+/// An idea and its attachments as the public gets them while its contest hides the authors
+/// (`access::public_author_names_visible` false): through `access::redaction::hide_in_public`, since reviewers are
+/// the public too. With the names visible nothing changes.
+pub fn for_public(
+    conn: &mut DbConn,
+    idea: &mut Idea,
+    files: &mut [Attachment],
+    names_visible: bool,
+) -> Result<(), AppError> {
+    if !names_visible {
+        let who = identities(conn, &[&*idea])?
+            .remove(&idea.id)
+            .unwrap_or_default();
+        redaction::hide_in_public(idea, &who, files);
+    }
+    Ok(())
+}
+
 /// The reviewer's own assignment `id`, one they have been told of and still hold; anything else is "not found"
 /// (never "forbidden", which would confirm that it exists).
 fn held(conn: &mut DbConn, who: &Principal, id: &str) -> Result<AssignmentRecord, AppError> {
@@ -416,7 +434,7 @@ pub fn dashboard(
         };
         let identity = who_wrote.get(&idea.id).cloned().unwrap_or_default();
         let p = progress
-            .entry(contest.title.clone())
+            .entry(contest.id.clone())
             .or_insert_with(|| Progress {
                 slug: contest.slug.clone(),
                 title: contest.title.clone(),
@@ -458,7 +476,10 @@ pub fn dashboard(
             &y.idea_title,
         ))
     });
-    Ok((progress.into_values().collect(), tasks))
+    // Keyed by contest (two contests may share a title), listed by title.
+    let mut contests_done: Vec<Progress> = progress.into_values().collect();
+    contests_done.sort_by(|x, y| x.title.cmp(&y.title));
+    Ok((contests_done, tasks))
 }
 
 fn event(
@@ -510,11 +531,8 @@ fn mark_accepted(conn: &mut DbConn, a: &AssignmentRecord, who: &Principal) -> Re
 /// out then, since it also records the conflict).
 pub fn decline(conn: &mut DbConn, who: &Principal, id: &str, reason: &str) -> Result<(), AppError> {
     let reason = reason.trim();
-    if reason.chars().count() > crate::domain::lifecycle::MAX_REASON_CHARS {
-        return Err(AppError::Invalid(vec![
-            FieldError::new("reason", "too_long")
-                .with("max", crate::domain::lifecycle::MAX_REASON_CHARS),
-        ]));
+    if let Some(problem) = crate::domain::lifecycle::reason_problem("reason", reason, false) {
+        return Err(AppError::Invalid(vec![problem]));
     }
     write_tx(conn, |conn| {
         let a = held(conn, who, id)?;

@@ -131,15 +131,11 @@ pub fn screen(
         problems.push(FieldError::new("ids", "too_many").with("max", MAX_BATCH));
     }
     let reason = reason.trim();
-    if verdict == Verdict::Ineligible && reason.is_empty() {
-        problems.push(FieldError::new("reason", "reason_required"));
-    }
-    if reason.chars().count() > crate::domain::lifecycle::MAX_REASON_CHARS {
-        problems.push(
-            FieldError::new("reason", "too_long")
-                .with("max", crate::domain::lifecycle::MAX_REASON_CHARS),
-        );
-    }
+    problems.extend(crate::domain::lifecycle::reason_problem(
+        "reason",
+        reason,
+        verdict == Verdict::Ineligible,
+    ));
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));
     }

@@ -80,6 +80,23 @@ pub const MOVES: &[Move] = &[
 /// The longest reason kept with a move.
 pub const MAX_REASON_CHARS: usize = 2000;
 
+/// The problem with a written reason (a screening reason, a rationale, a recusal or decline reason), if any:
+/// missing when `required`, or longer than [`MAX_REASON_CHARS`]. `reason` is taken as already trimmed.
+pub fn reason_problem(
+    field: &str,
+    reason: &str,
+    required: bool,
+) -> Option<crate::domain::validation::FieldError> {
+    use crate::domain::validation::FieldError;
+    if required && reason.is_empty() {
+        Some(FieldError::new(field, "reason_required"))
+    } else if reason.chars().count() > MAX_REASON_CHARS {
+        Some(FieldError::new(field, "too_long").with("max", MAX_REASON_CHARS))
+    } else {
+        None
+    }
+}
+
 /// Why a move is refused. Each has a stable code (the API's error code and the key of its message).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {

@@ -303,12 +303,7 @@ pub async fn get_idea(
             let visible = access::public_author_names_visible(d.contest.blind_review, status);
             let mut files = crate::app::attachments::of_idea(conn, &d.idea.id)?;
             let mut d = d;
-            if !visible {
-                let who = crate::app::reviews::identities(conn, &[&d.idea])?
-                    .remove(&d.idea.id)
-                    .unwrap_or_default();
-                access::redaction::hide_in_public(&mut d.idea, &who, &mut files);
-            }
+            crate::app::reviews::for_public(conn, &mut d.idea, &mut files, visible)?;
             let authors = visible.then_some(d.author_names);
             let files = files.iter().map(attachments::attachment_dto).collect();
             json(&IdeaDto {

@@ -534,12 +534,7 @@ pub async fn idea(
             let listed = d.idea.listed_at.or(d.idea.submitted_at);
             let mut files = crate::app::attachments::of_idea(conn, &id)?;
             let mut idea = d.idea;
-            if !names_visible {
-                let who = crate::app::reviews::identities(conn, &[&idea])?
-                    .remove(&idea.id)
-                    .unwrap_or_default();
-                crate::access::redaction::hide_in_public(&mut idea, &who, &mut files);
-            }
+            crate::app::reviews::for_public(conn, &mut idea, &mut files, names_visible)?;
             render(&IdeaTemplate {
                 ctx,
                 attachments: super::attachments::views(lang, &id, &files),
