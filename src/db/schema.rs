@@ -119,6 +119,10 @@ diesel::table! {
         latest_update -> Nullable<Text>,
         started_at -> Timestamp,
         updated_at -> Timestamp,
+        planned_start -> Nullable<Date>,
+        planned_end -> Nullable<Date>,
+        ended_at -> Nullable<Timestamp>,
+        end_reason -> Nullable<Text>,
     }
 }
 
@@ -406,6 +410,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    milestones (id) {
+        id -> Text,
+        idea_id -> Text,
+        happened_on -> Date,
+        body -> Text,
+        progress -> Integer,
+        author_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    milestone_photos (id) {
+        id -> Text,
+        milestone_id -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        storage_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supports (idea_id, user_id) {
+        idea_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    vote_rounds (contest_id) {
+        contest_id -> Text,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    votes (contest_id, user_id) {
+        contest_id -> Text,
+        user_id -> Text,
+        idea_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contests -> units (unit_id));
 diesel::joinable!(users -> units (unit_id));
 diesel::joinable!(contest_categories -> contests (contest_id));
@@ -437,6 +491,10 @@ diesel::joinable!(reviews -> assignments (assignment_id));
 diesel::joinable!(review_history -> reviews (review_id));
 diesel::joinable!(decisions -> ideas (idea_id));
 diesel::joinable!(conflicts -> ideas (idea_id));
+diesel::joinable!(milestones -> adoptions (idea_id));
+diesel::joinable!(milestone_photos -> milestones (milestone_id));
+diesel::joinable!(supports -> ideas (idea_id));
+diesel::joinable!(votes -> ideas (idea_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     units,
@@ -468,4 +526,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     reviews,
     review_history,
     decisions,
+    milestones,
+    milestone_photos,
+    supports,
+    vote_rounds,
+    votes,
 );

@@ -1,0 +1,10 @@
+DROP TABLE votes;
+DROP TABLE vote_rounds;
+DROP TABLE supports;
+DROP TABLE milestone_photos;
+DROP TABLE milestones;
+DROP INDEX adoptions_unit;
+ALTER TABLE adoptions DROP COLUMN end_reason;
+ALTER TABLE adoptions DROP COLUMN ended_at;
+ALTER TABLE adoptions DROP COLUMN planned_end;
+ALTER TABLE adoptions DROP COLUMN planned_start;
