@@ -437,6 +437,44 @@ pub fn attach(
     result
 }
 
+/// A staged upload moved into the uploads folder under a new random key (for files that are not an idea's
+/// attachments, such as milestone photos).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// Where the bytes are, relative to the uploads folder.
+    pub storage_key: String,
+    /// The recognised media type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size_bytes: i64,
+    /// The display name.
+    pub file_name: String,
+}
+
+impl Staged {
+    /// Whether the staged file is an image (JPEG, PNG or WebP, with a preview made).
+    pub fn is_image(&self) -> bool {
+        self.kind.is_image()
+    }
+}
+
+/// Moves `staged` into place under a new key; the paths written are pushed on `placed`, so a caller whose
+/// transaction fails can remove them again. Call it inside the transaction that records the file.
+pub fn place_new(
+    uploads: &Uploads,
+    staged: Staged,
+    placed: &mut Vec<PathBuf>,
+) -> Result<Placed, AppError> {
+    let out = Placed {
+        storage_key: new_key(staged.kind),
+        content_type: staged.kind.mime().to_string(),
+        size_bytes: staged.size as i64,
+        file_name: staged.name.clone(),
+    };
+    uploads.place(staged, &out.storage_key, placed)?;
+    Ok(out)
+}
+
 /// Removes an attachment of the author's editable idea: the row in a transaction, then its files.
 pub fn remove(
     conn: &mut DbConn,

@@ -83,14 +83,9 @@ pub fn move_idea(
     Ok(())
 }
 
-/// Queues the news of `idea`'s new state for its author and co-authors with an account (an idea imported for a
-/// named contact has nobody to email).
-fn tell_authors(
-    conn: &mut DbConn,
-    idea: &Idea,
-    to: IdeaStatus,
-    reason: &str,
-) -> Result<(), AppError> {
+/// The accounts to tell news of `idea`: its author (unless imported for a named contact, who has no account) and
+/// its co-authors.
+pub fn author_ids(conn: &mut DbConn, idea: &Idea) -> Result<Vec<String>, AppError> {
     let mut ids = Vec::new();
     if idea.contact_id.is_none() {
         ids.push(idea.author_id.clone());
@@ -100,6 +95,18 @@ fn tell_authors(
             .into_iter()
             .map(|(id, _)| id),
     );
+    Ok(ids)
+}
+
+/// Queues the news of `idea`'s new state for its author and co-authors with an account (an idea imported for a
+/// named contact has nobody to email).
+fn tell_authors(
+    conn: &mut DbConn,
+    idea: &Idea,
+    to: IdeaStatus,
+    reason: &str,
+) -> Result<(), AppError> {
+    let ids = author_ids(conn, idea)?;
     if ids.is_empty() {
         return Ok(());
     }

@@ -2,6 +2,7 @@
 //! domain's rules, and writes the change together with its events and emails.
 
 pub mod accounts;
+pub mod adoption;
 pub mod assignment;
 pub mod attachments;
 pub mod audit;
@@ -19,3 +20,4 @@ pub mod rubric;
 pub mod screening;
 pub mod secrets;
 pub mod similar;
+pub mod support;

@@ -356,6 +356,14 @@ pub struct Adoption {
     pub started_at: NaiveDateTime,
     /// Last update.
     pub updated_at: NaiveDateTime,
+    /// Planned start.
+    pub planned_start: Option<chrono::NaiveDate>,
+    /// Planned end.
+    pub planned_end: Option<chrono::NaiveDate>,
+    /// When it ended (implemented or discontinued).
+    pub ended_at: Option<NaiveDateTime>,
+    /// Why it was discontinued.
+    pub end_reason: Option<String>,
 }
 
 /// How many of a contest's ideas are public.

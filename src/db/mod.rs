@@ -5,6 +5,7 @@
 //! the same PRAGMAs, and writes go through [`write_tx`], which takes SQLite's write lock up front.
 
 pub mod accounts;
+pub mod adoption;
 pub mod attachments;
 pub mod catalog;
 pub mod events;

@@ -49,6 +49,8 @@ pub struct SeedData {
     pub adoptions: Vec<Adoption>,
     /// Events.
     pub events: Vec<Event>,
+    /// Milestones of adopted ideas.
+    pub milestones: Vec<crate::db::adoption::MilestoneRow>,
 }
 
 /// Writes all of `data` (call inside a transaction).
@@ -66,6 +68,12 @@ pub fn insert_all(conn: &mut DbConn, data: &SeedData) -> QueryResult<()> {
     insert_ideas(conn, &data.ideas)?;
     bulk_insert!(conn, idea_coauthors::table, data.coauthors, 1000);
     bulk_insert!(conn, adoptions::table, data.adoptions, 500);
+    bulk_insert!(
+        conn,
+        crate::db::schema::milestones::table,
+        data.milestones,
+        500
+    );
     bulk_insert!(conn, events::table, data.events, 1000);
     Ok(())
 }

@@ -331,15 +331,49 @@ fn add_idea(
             b.units[b.district].id.clone()
         };
         let started = at - Duration::days(rng.random_range(40..120));
+        let latest = pick_for(rng, MILESTONES, content.category);
+        let ended = matches!(status, IdeaStatus::Implemented | IdeaStatus::Discontinued);
+        let planned_start = started.date();
         data.adoptions.push(Adoption {
             idea_id: id.clone(),
             responsible_unit_id: responsible,
             plan: pick_for(rng, ADOPTION_PLANS, content.category),
             progress,
-            latest_update: Some(pick_for(rng, MILESTONES, content.category)),
+            latest_update: Some(latest.clone()),
             started_at: truncate_micros(started),
             updated_at: at,
+            planned_start: Some(planned_start),
+            planned_end: Some(planned_start + Duration::days(rng.random_range(90..240))),
+            ended_at: ended.then_some(at),
+            end_reason: (status == IdeaStatus::Discontinued).then(|| {
+                "Đơn vị thực hiện thay đổi kế hoạch ngân sách năm nên tạm dừng; sẽ xem xét lại ở đợt sau."
+                    .to_string()
+            }),
         });
+        // Earlier milestones (other texts of the same field), then the latest one, progress rising to the current.
+        let earlier = rng.random_range(0..=2usize);
+        let span = (at - started).num_days().max(earlier as i64 + 2);
+        for k in 0..=earlier {
+            let last = k == earlier;
+            let body = if last {
+                latest.clone()
+            } else {
+                pick_for(rng, MILESTONES, content.category)
+            };
+            if !last && body == latest {
+                continue;
+            }
+            let day = started + Duration::days(span * (k as i64 + 1) / (earlier as i64 + 1));
+            data.milestones.push(crate::db::adoption::MilestoneRow {
+                id: new_id(),
+                idea_id: id.clone(),
+                happened_on: day.date(),
+                body,
+                progress: progress * (k as i32 + 1) / (earlier as i32 + 1),
+                author_id: Some(organizer_id.to_string()),
+                created_at: truncate_micros(day),
+            });
+        }
     }
     if status != IdeaStatus::Draft && rng.random_bool(0.22) {
         let extra = rng.random_range(1..=2);

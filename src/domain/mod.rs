@@ -1,6 +1,7 @@
 //! Pure types and rules of the portal: no I/O, nothing from `db` or `web`.
 
 pub mod account;
+pub mod adoption;
 pub mod assignment;
 pub mod attachment;
 pub mod calibration;

@@ -105,6 +105,19 @@ pub enum MailKind {
         /// The absolute address of their reviews.
         link: String,
     },
+    /// News of an adopted idea of the recipient: its plan was changed or a milestone was added.
+    AdoptionUpdate {
+        /// The idea's title.
+        title: String,
+        /// `plan` or `milestone`.
+        what: String,
+        /// The new plan, or what the milestone says.
+        text: String,
+        /// The progress after a milestone, in percent (empty for a plan).
+        progress: String,
+        /// The absolute address of the idea's public page, with its timeline.
+        link: String,
+    },
 }
 
 impl MailKind {
@@ -120,6 +133,7 @@ impl MailKind {
             MailKind::ReviewsAssigned { .. } => "reviews_assigned",
             MailKind::ReviewReminder { overdue: false, .. } => "review_due_soon",
             MailKind::ReviewReminder { overdue: true, .. } => "review_overdue",
+            MailKind::AdoptionUpdate { .. } => "adoption_update",
         }
     }
 }

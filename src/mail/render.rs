@@ -93,6 +93,11 @@ email_templates!(
     { contest, count, due, overdue, link }
 );
 email_templates!(
+    AdoptionText = "email/adoption_update.txt",
+    AdoptionHtml = "email/adoption_update.html",
+    { title, what, text, progress, link }
+);
+email_templates!(
     ChangedText = "email/password_changed.txt",
     ChangedHtml = "email/password_changed.html",
     { time, date }
@@ -251,6 +256,32 @@ pub(crate) fn render(
                 .render()?,
             )
         }
+        MailKind::AdoptionUpdate {
+            title,
+            what,
+            text,
+            progress,
+            link,
+        } => (
+            AdoptionText {
+                c: &c,
+                title,
+                what,
+                text,
+                progress,
+                link,
+            }
+            .render()?,
+            AdoptionHtml {
+                c: &c,
+                title,
+                what,
+                text,
+                progress,
+                link,
+            }
+            .render()?,
+        ),
         MailKind::PasswordChanged => {
             // Vietnam keeps UTC+7 all year.
             let local = FixedOffset::east_opt(7 * 3600)
@@ -362,6 +393,13 @@ mod tests {
                 due: "17:00, 05/12/2026".into(),
                 overdue: true,
                 link: "https://p.vn/review".into(),
+            },
+            MailKind::AdoptionUpdate {
+                title: "Thùng rác phân loại".into(),
+                what: "milestone".into(),
+                text: "Đã đặt 20 thùng rác".into(),
+                progress: "40".into(),
+                link: "https://p.vn/ideas/x".into(),
             },
             MailKind::IdeaStatus {
                 title: "Thùng rác phân loại".into(),

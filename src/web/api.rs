@@ -12,15 +12,15 @@ use super::pages::{load_page, load_search};
 use super::reviewer_pages;
 use super::view::rfc3339;
 use super::{
-    State, account_api, attachments, contest_pages, idea_api, import_pages, panel_pages,
-    results_pages, review_pages,
+    State, account_api, adopted_pages, adoption_pages, attachments, contest_pages, idea_api,
+    import_pages, panel_pages, results_pages, review_pages, support_pages,
 };
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
 use crate::domain::listing::{ListQuery, ParamError, RawListParams, parse_idea_id};
 use crate::domain::status::IdeaStatus;
 
-const JSON: &str = "application/json";
+pub(crate) const JSON: &str = "application/json";
 
 /// A category, named in both languages.
 #[derive(Debug, Serialize, ToSchema)]
@@ -106,6 +106,16 @@ pub struct AdoptionDto {
     pub started_at: String,
     /// Last updated (RFC 3339).
     pub updated_at: String,
+    /// Planned start (`YYYY-MM-DD`).
+    pub planned_start: Option<String>,
+    /// Planned end (`YYYY-MM-DD`).
+    pub planned_end: Option<String>,
+    /// Ended (RFC 3339), when implemented or discontinued.
+    pub ended_at: Option<String>,
+    /// Why it was discontinued.
+    pub end_reason: Option<String>,
+    /// The milestone updates, latest first.
+    pub milestones: Vec<super::adoption_pages::MilestoneDto>,
 }
 
 /// A public idea in full.
@@ -306,6 +316,25 @@ pub async fn get_idea(
             crate::app::reviews::for_public(conn, &mut d.idea, &mut files, visible)?;
             let authors = visible.then_some(d.author_names);
             let files = files.iter().map(attachments::attachment_dto).collect();
+            let idea_id = d.idea.id.clone();
+            let adoption = match crate::db::adoption::adoption_of(conn, &idea_id)? {
+                Some(a) if d.adoption.is_some() => Some(AdoptionDto {
+                    responsible_unit: a.responsible_unit,
+                    plan: a.plan,
+                    progress: a.progress,
+                    latest_update: a.latest_update,
+                    started_at: rfc3339(a.started_at),
+                    updated_at: rfc3339(a.updated_at),
+                    planned_start: a.planned_start.map(|x| x.format("%Y-%m-%d").to_string()),
+                    planned_end: a.planned_end.map(|x| x.format("%Y-%m-%d").to_string()),
+                    ended_at: a.ended_at.map(rfc3339),
+                    end_reason: a.end_reason,
+                    milestones: super::adoption_pages::timeline_dtos(
+                        crate::db::adoption::timeline(conn, &idea_id)?,
+                    ),
+                }),
+                _ => None,
+            };
             json(&IdeaDto {
                 id: d.idea.id,
                 title: d.idea.title,
@@ -327,14 +356,7 @@ pub async fn get_idea(
                 },
                 authors,
                 listed_at: d.idea.listed_at.map(rfc3339),
-                adoption: d.adoption.map(|a| AdoptionDto {
-                    responsible_unit: a.responsible_unit,
-                    plan: a.plan,
-                    progress: a.progress,
-                    latest_update: a.latest_update,
-                    started_at: rfc3339(a.started_at),
-                    updated_at: rfc3339(a.updated_at),
-                }),
+                adoption,
                 attachments: files,
             })
         })
@@ -463,6 +485,10 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         review_pages::api_close_round, reviewer_pages::api_dashboard, reviewer_pages::api_assignment,
         reviewer_pages::api_save, reviewer_pages::api_accept, reviewer_pages::api_decline,
         results_pages::api_results, results_pages::api_more,
+        adopted_pages::api_list, adoption_pages::api_plan, adoption_pages::api_milestone,
+        adoption_pages::api_finish, support_pages::api_get, support_pages::api_support,
+        support_pages::api_unsupport, support_pages::api_vote, support_pages::api_unvote,
+        support_pages::api_set_round,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -474,6 +500,8 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         (name = "admin", description = "Administration"),
         (name = "review", description = "The review workflow (organizers and reviewers): screening, the rubric, the \
             review panel and its invitations, conflicts of interest and recusal, results, decisions and the audit log"),
+        (name = "adoption", description = "Tracking how selected ideas are applied (organizers): the plan, milestone \
+            updates and the end"),
     )
 )]
 pub struct ApiDoc;

@@ -481,7 +481,7 @@ pub struct AttachmentBox {
     pub problem: Option<String>,
 }
 
-fn problem_message(lang: Lang, code: &str, max_mb: u64) -> Option<String> {
+pub(crate) fn problem_message(lang: Lang, code: &str, max_mb: u64) -> Option<String> {
     if let Some(p) = UploadProblem::from_code(code, max_mb) {
         let params = p.params();
         let args: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();

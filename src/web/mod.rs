@@ -2,6 +2,8 @@
 
 pub mod account_api;
 pub mod account_pages;
+pub mod adopted_pages;
+pub mod adoption_pages;
 pub mod api;
 pub mod assignment_pages;
 pub mod attachments;
@@ -20,6 +22,7 @@ pub mod panel_pages;
 pub mod results_pages;
 pub mod review_pages;
 pub mod reviewer_pages;
+pub mod support_pages;
 pub mod validation;
 pub mod view;
 
@@ -124,6 +127,75 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(readyz))
         .route("/", web::get().to(pages::home))
         .route("/ideas", web::get().to(pages::ideas))
+        .route("/adopted", web::get().to(adopted_pages::page))
+        .route(
+            "/ideas/{id}/support",
+            web::post().to(support_pages::support),
+        )
+        .route(
+            "/ideas/{id}/unsupport",
+            web::post().to(support_pages::unsupport),
+        )
+        .route("/ideas/{id}/vote", web::post().to(support_pages::vote))
+        .route("/ideas/{id}/unvote", web::post().to(support_pages::unvote))
+        .service(
+            web::resource("/api/v1/ideas/{id}/support")
+                .route(web::get().to(support_pages::api_get))
+                .route(web::put().to(support_pages::api_support))
+                .route(web::delete().to(support_pages::api_unsupport)),
+        )
+        .service(
+            web::resource("/api/v1/ideas/{id}/vote")
+                .route(web::put().to(support_pages::api_vote))
+                .route(web::delete().to(support_pages::api_unvote)),
+        )
+        .service(
+            web::resource("/organize/contests/{slug}/peoples-choice")
+                .route(web::get().to(support_pages::round_page))
+                .route(web::post().to(support_pages::round_submit)),
+        )
+        .route(
+            "/api/v1/contests/{slug}/vote-round",
+            web::put().to(support_pages::api_set_round),
+        )
+        .route("/api/v1/adopted", web::get().to(adopted_pages::api_list))
+        .route(
+            "/milestone-photos/{id}",
+            web::get().to(adoption_pages::photo),
+        )
+        .route(
+            "/milestone-photos/{id}/preview",
+            web::get().to(adoption_pages::photo_preview),
+        )
+        .route(
+            "/organize/contests/{slug}/adoption",
+            web::get().to(adoption_pages::list_page),
+        )
+        .service(
+            web::resource("/organize/contests/{slug}/ideas/{id}/adoption")
+                .route(web::get().to(adoption_pages::idea_page))
+                .route(web::post().to(adoption_pages::plan_submit)),
+        )
+        .route(
+            "/organize/contests/{slug}/ideas/{id}/adoption/milestones",
+            web::post().to(adoption_pages::milestone_submit),
+        )
+        .route(
+            "/organize/contests/{slug}/ideas/{id}/adoption/finish",
+            web::post().to(adoption_pages::finish_submit),
+        )
+        .route(
+            "/api/v1/contests/{slug}/ideas/{id}/adoption",
+            web::put().to(adoption_pages::api_plan),
+        )
+        .route(
+            "/api/v1/contests/{slug}/ideas/{id}/milestones",
+            web::post().to(adoption_pages::api_milestone),
+        )
+        .route(
+            "/api/v1/contests/{slug}/ideas/{id}/adoption/finish",
+            web::post().to(adoption_pages::api_finish),
+        )
         // Before /ideas/{id}, which would take "new" for an id.
         .service(
             web::resource("/ideas/new")

@@ -477,7 +477,9 @@ struct AdoptionBox {
     progress: i32,
     progress_label: String,
     plan: String,
-    latest_update: Option<String>,
+    planned: Option<String>,
+    ended: Option<String>,
+    end_reason: Option<String>,
 }
 
 #[derive(Template)]
@@ -502,7 +504,10 @@ struct IdeaTemplate {
     submitted_datetime: String,
     authors: String,
     adoption: Option<AdoptionBox>,
+    timeline: Vec<super::adoption_pages::MilestoneView>,
     attachments: Vec<super::attachments::AttachmentView>,
+    support: super::support_pages::SupportBox,
+    problem: Option<String>,
 }
 
 /// `/ideas/{id}`: one public idea.
@@ -514,14 +519,38 @@ pub async fn idea(
     let id = parse_idea_id(&path).ok_or(AppError::BadParam(ParamError::new("id", "invalid_id")))?;
     let ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
+    // The support box is personal for a signed-in person (whose pages are never cached).
+    let viewer: super::support_pages::Viewer = req
+        .extensions()
+        .get::<crate::access::Principal>()
+        .map(|p| (p.user_id.clone(), p.verified));
+    // A refused support or vote comes back with its code; only known rules are shown.
+    let problem = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "problem")
+        .map(|(_, code)| format!("rule.{code}"))
+        .filter(|key| lang.has(key))
+        .map(|key| lang.t(&key).to_string());
     state
         .cached(&req, lang, HTML, move |conn| {
             let d = ideas::public_detail(conn, &id)?.ok_or(AppError::NotFound("idea"))?;
+            let standing = crate::app::support::standing(
+                conn,
+                &id,
+                &d.contest.id,
+                viewer.as_ref().map(|(u, _)| u.as_str()),
+            )?;
+            let support = super::support_pages::support_box(lang, &id, &standing, &viewer);
             let status = IdeaStatus::parse(&d.idea.status);
             let names_visible = status
                 .map(|s| access::public_author_names_visible(d.contest.blind_review, s))
                 .unwrap_or(false);
-            let adoption = d.adoption.map(|a| AdoptionBox {
+            let adoption = match d.adoption {
+                Some(_) => crate::db::adoption::adoption_of(conn, &id)?,
+                None => None,
+            }
+            .map(|a| AdoptionBox {
                 unit: a.responsible_unit,
                 started: view::date(lang, a.started_at),
                 updated: view::date(lang, a.updated_at),
@@ -529,8 +558,23 @@ pub async fn idea(
                 progress_label: lang
                     .tf("adoption.progress", &[("percent", &a.progress.to_string())]),
                 plan: a.plan,
-                latest_update: a.latest_update,
+                planned: match (a.planned_start, a.planned_end) {
+                    (Some(s), Some(e)) => {
+                        Some(format!("{} – {}", view::day(lang, s), view::day(lang, e)))
+                    }
+                    _ => None,
+                },
+                ended: a.ended_at.map(|t| view::date(lang, t)),
+                end_reason: a.end_reason,
             });
+            let timeline = if adoption.is_some() {
+                super::adoption_pages::timeline_views(
+                    lang,
+                    crate::db::adoption::timeline(conn, &id)?,
+                )
+            } else {
+                Vec::new()
+            };
             let listed = d.idea.listed_at.or(d.idea.submitted_at);
             let mut files = crate::app::attachments::of_idea(conn, &id)?;
             let mut idea = d.idea;
@@ -560,6 +604,9 @@ pub async fn idea(
                     String::new()
                 },
                 adoption,
+                timeline,
+                support,
+                problem,
             })
         })
         .await
@@ -581,6 +628,8 @@ struct ContestTemplate {
     public_ideas: String,
     ideas_href: String,
     categories: Vec<Choice>,
+    vote_round: Option<String>,
+    standings: Vec<(String, String, i64)>,
 }
 
 /// `/contests/{slug}`: a contest with its rules, dates and categories.
@@ -618,7 +667,23 @@ pub async fn contest(
                     selected: false,
                 })
                 .collect();
+            let round = crate::app::support::round_of(conn, &c.id)?;
+            let standings = if round.is_some() {
+                crate::app::support::standings(conn, &c.id, 10)?
+            } else {
+                Vec::new()
+            };
             render(&ContestTemplate {
+                vote_round: round.map(|r| {
+                    lang.tf(
+                        "vote.round",
+                        &[
+                            ("opens", &view::date_time(lang, r.opens_at)),
+                            ("closes", &view::date_time(lang, r.closes_at)),
+                        ],
+                    )
+                }),
+                standings,
                 ctx,
                 unit,
                 phase: lang.t(phase).to_string(),

@@ -26,6 +26,14 @@ pub fn date_time(lang: Lang, t: NaiveDateTime) -> String {
     }
 }
 
+/// A calendar date (already a Vietnamese day) in `lang`'s style.
+pub fn day(lang: Lang, d: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Vi => d.format("%d/%m/%Y").to_string(),
+        Lang::En => d.format("%-d %b %Y").to_string(),
+    }
+}
+
 /// A UTC time as RFC 3339 with the Vietnam offset, for `<time datetime>` and the API.
 pub fn rfc3339(t: NaiveDateTime) -> String {
     t.and_utc().with_timezone(&Ho_Chi_Minh).to_rfc3339()

@@ -6,6 +6,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod adoption;
 mod api;
 mod assignment;
 mod assignment_pages;
@@ -28,3 +29,4 @@ mod screening;
 mod search;
 mod similar;
 mod submissions;
+mod support;
