@@ -104,6 +104,7 @@ pub const ROUTES: &[Rule] = &[
     ("POST", "/ideas/new", SignedIn),
     ("GET", "/me/ideas", SignedIn),
     ("GET", "/me/ideas/{id}", SignedIn),
+    ("GET", "/me/ideas/{id}/certificate", SignedIn),
     ("GET", "/me/ideas/{id}/edit", SignedIn),
     ("POST", "/me/ideas/{id}/edit", SignedIn),
     ("POST", "/me/ideas/{id}/submit", SignedIn),
@@ -593,6 +594,8 @@ pub fn author_sees_event(kind: &str) -> bool {
             | "coauthor.removed"
             | "attachment.added"
             | "attachment.removed"
+            | "milestone_added"
+            | "adoption_plan_changed"
     )
 }
 

@@ -607,6 +607,7 @@ struct MyIdeaPage {
     category: String,
     contest_title: String,
     public_href: Option<String>,
+    certificate_href: Option<String>,
     summary: String,
     situation: String,
     solution: String,
@@ -700,6 +701,9 @@ pub async fn my_idea(
             .unwrap_or_default(),
         contest_title: own.contest.title.clone(),
         public_href: i.is_public.then(|| format!("/ideas/{}", i.id)),
+        certificate_href: IdeaStatus::parse(&i.status)
+            .is_some_and(IdeaStatus::counts_as_selected)
+            .then(|| format!("/me/ideas/{}/certificate", i.id)),
         can_edit: own.is_author && author_may_edit(status, open),
         can_submit: own.is_author && author_may_submit(status, open),
         can_withdraw: own.is_author && author_may_withdraw(status),

@@ -9,6 +9,7 @@ pub mod assignment_pages;
 pub mod attachments;
 pub mod auth;
 pub mod cache;
+pub mod certificate;
 pub mod contest_pages;
 pub mod error;
 pub mod export;
@@ -204,6 +205,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/me/ideas", web::get().to(idea_pages::my_ideas))
         .route("/me/ideas/{id}", web::get().to(idea_pages::my_idea))
+        .route(
+            "/me/ideas/{id}/certificate",
+            web::get().to(certificate::page),
+        )
         .service(
             web::resource("/me/ideas/{id}/edit")
                 .route(web::get().to(idea_pages::edit_form))

@@ -511,3 +511,55 @@ fn the_pages_adopt_and_post_a_milestone_with_photos_and_a_refused_form_keeps_wha
         );
     });
 }
+
+#[test]
+fn authors_of_a_selected_idea_get_a_printable_certificate_and_nobody_else_does() {
+    each_engine(|app| {
+        let author = make_user(app, "tacgia@example.org", PASSWORD, "member");
+        let token = make_token(app, &author);
+        make_user(app, "nguoikhac@example.org", PASSWORD, "member");
+        let selected = idea_at(app, &token, "Bản đồ điểm rửa tay công cộng", "selected");
+        let reviewed = idea_at(app, &token, "Ý tưởng chưa có kết quả", "reviewed");
+
+        let client = new_client();
+        api_signin(app, &client, "tacgia@example.org", PASSWORD);
+        let r = client
+            .get(app.url(&format!("/me/ideas/{selected}/certificate")))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let html = unescape(&r.text().unwrap());
+        assert!(html.contains("Giấy chứng nhận"), "{html}");
+        assert!(html.contains("Bản đồ điểm rửa tay công cộng"));
+        assert!(html.contains("Người dùng member"), "the author's name");
+        assert!(html.contains("Sáng tạo trẻ 2026"));
+        assert!(html.contains("@media print") || html.contains("no-print"));
+        // The author's page links to it.
+        let mine = client
+            .get(app.url(&format!("/me/ideas/{selected}")))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        assert!(mine.contains(&format!("/me/ideas/{selected}/certificate")));
+
+        let r = client
+            .get(app.url(&format!("/me/ideas/{reviewed}/certificate")))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 409);
+        assert!(
+            unescape(&r.text().unwrap())
+                .contains("Chỉ ý tưởng được chọn ứng dụng mới có giấy chứng nhận.")
+        );
+
+        let other = new_client();
+        api_signin(app, &other, "nguoikhac@example.org", PASSWORD);
+        let r = other
+            .get(app.url(&format!("/me/ideas/{selected}/certificate")))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 404);
+    });
+}
