@@ -758,7 +758,8 @@ pub async fn api_plan(
 }
 
 /// Adds a milestone to an idea being applied: its progress and latest update change, the authors are emailed.
-/// Photos are added on the organizer's page.
+/// Sent as `multipart/form-data` instead (fields `happened_on`, `body`, `progress`, and up to four `photos`), it
+/// carries photos too, as the organizer's page does.
 #[utoipa::path(post, path = "/api/v1/contests/{slug}/ideas/{id}/milestones", tag = "adoption",
     request_body = MilestoneBody,
     params(("slug" = String, Path, description = "Contest slug"), ("id" = String, Path, description = "Idea id")),
@@ -795,6 +796,39 @@ pub async fn api_milestone(
     state.cache.bump();
     crate::mail::notify();
     Ok(no_store(HttpResponse::Created()).json(adoption_state(&state, id).await?))
+}
+
+/// The multipart form of [`api_milestone`], with photos (routed by its content type).
+pub async fn api_milestone_form(
+    state: State,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+    mp: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let (slug, raw) = path.into_inner();
+    let id = idea_id(&raw)?;
+    let (input, photos) = read_milestone_form(&state, mp).await?;
+    let uploads = Uploads::new(&state.config.data_dir);
+    let i = id.clone();
+    state
+        .with_conn(move |conn| uc::add_milestone(conn, &uploads, &who.0, &slug, &i, &input, photos))
+        .await?;
+    state.cache.bump();
+    crate::mail::notify();
+    Ok(no_store(HttpResponse::Created()).json(adoption_state(&state, id).await?))
+}
+
+/// Whether a request's body is a multipart form (the milestone API takes JSON or a form with photos).
+pub fn is_multipart(ctx: &actix_web::guard::GuardContext) -> bool {
+    ctx.head()
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
 }
 
 /// Ends an idea's application: `implemented` (progress 100) or `discontinued` (a reason required).

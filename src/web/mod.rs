@@ -189,9 +189,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/contests/{slug}/ideas/{id}/adoption",
             web::put().to(adoption_pages::api_plan),
         )
-        .route(
-            "/api/v1/contests/{slug}/ideas/{id}/milestones",
-            web::post().to(adoption_pages::api_milestone),
+        .service(
+            web::resource("/api/v1/contests/{slug}/ideas/{id}/milestones")
+                .route(
+                    web::post()
+                        .guard(actix_web::guard::fn_guard(adoption_pages::is_multipart))
+                        .to(adoption_pages::api_milestone_form),
+                )
+                .route(web::post().to(adoption_pages::api_milestone)),
         )
         .route(
             "/api/v1/contests/{slug}/ideas/{id}/adoption/finish",

@@ -187,6 +187,36 @@ fn an_organizer_adopts_posts_milestones_and_closes_and_the_public_and_the_author
         assert!(mail.contains("40%") && mail.contains(update), "{mail}");
         assert!(mail.contains(&format!("/ideas/{id}")), "{mail}");
 
+        // The same through the API as a form, with a photo.
+        let (ct, body) = milestone_form(
+            &[
+                ("happened_on", &today()),
+                ("body", update),
+                ("progress", "45"),
+            ],
+            &[("cho.png", &picture(ImageFormat::Png))],
+        );
+        let r = new_client()
+            .post(app.url(&ms_path))
+            .bearer_auth(&org)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let a: Value = r.json().unwrap();
+        assert_eq!(a["progress"], 45);
+        assert_eq!(
+            a["milestones"][0]["photos"].as_array().unwrap().len(),
+            1,
+            "{a}"
+        );
+        let photo = a["milestones"][0]["photos"][0]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(app.get(&photo).status().as_u16(), 200);
+
         // The public: the showcase (with filters), the API, the idea's timeline.
         let (code, list) = app.json(&format!("/api/v1/adopted?contest={SLUG}&progress=25-49"));
         assert_eq!(code, 200);
@@ -212,7 +242,8 @@ fn an_organizer_adopts_posts_milestones_and_closes_and_the_public_and_the_author
         assert_eq!(code, 400);
         assert_eq!(err["error"]["code"], "bad_parameter");
         let (_, idea) = app.json(&format!("/api/v1/ideas/{id}"));
-        assert_eq!(idea["adoption"]["milestones"][0]["progress"], 40);
+        assert_eq!(idea["adoption"]["milestones"][0]["progress"], 45);
+        assert_eq!(idea["adoption"]["milestones"][1]["progress"], 40);
         assert_eq!(idea["adoption"]["planned_end"], "2027-03-31");
         let (code, page) = app.html(&format!("/ideas/{id}"));
         assert_eq!(code, 200);
@@ -279,7 +310,7 @@ fn an_organizer_adopts_posts_milestones_and_closes_and_the_public_and_the_author
             (code, err["error"]["code"].as_str()),
             (409, Some("not_in_implementation"))
         );
-        assert_eq!(milestone_count(app, &id), 1);
+        assert_eq!(milestone_count(app, &id), 2);
         let (_, mail) = last_mail(app, "tacgia@example.org", "idea_status").unwrap();
         assert!(mail.contains("đã được áp dụng vào thực tế"), "{mail}");
 
