@@ -116,6 +116,7 @@ pub const ROUTES: &[Rule] = &[
     ("POST", "/me/ideas/{id}/coauthors", SignedIn),
     ("POST", "/me/ideas/{id}/coauthors/{user}/remove", SignedIn),
     ("GET", "/contests/{slug}", Anyone),
+    ("GET", "/stats", Anyone),
     ("GET", "/register", Anyone),
     ("POST", "/register", Anyone),
     ("GET", "/signin", Anyone),
@@ -231,6 +232,7 @@ pub const ROUTES: &[Rule] = &[
     ("DELETE", "/api/v1/ideas/{id}/coauthors/{user}", SignedIn),
     ("GET", "/api/v1/me/ideas", SignedIn),
     ("GET", "/api/v1/me/ideas/{id}", SignedIn),
+    ("GET", "/api/v1/stats", Anyone),
     ("GET", "/api/v1/contests", Anyone),
     ("GET", "/api/v1/contests/{slug}", Anyone),
     (

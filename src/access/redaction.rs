@@ -6,8 +6,14 @@
 //! names, no unit and no sign of the team's size, the attachments lose their file names ("Tệp đính kèm 1.pdf"), and
 //! any name, email or phone of the team written into the idea's own text is replaced by [`HIDDEN`], because authors
 //! often sign their ideas.
+//!
+//! The same holds in aggregates: [`unit_counts_public`] decides when the public statistics may count a blind
+//! contest's ideas by unit.
+
+use chrono::NaiveDateTime;
 
 use crate::db::attachments::Attachment;
+use crate::db::catalog::Contest;
 use crate::db::ideas::Idea;
 
 /// What replaces a name, email or phone found in the text of a blind contest's idea.
@@ -142,6 +148,15 @@ pub fn title_for_reviewer(title: &str, blind: bool, identity: &Identity) -> Stri
     } else {
         title.to_string()
     }
+}
+
+/// Whether the public may see a contest's ideas counted by unit (the statistics page and API). Reviewers are also
+/// the public, and blind review must hold in aggregates too: while a blind contest's review is not finished —
+/// submissions still open, or an idea still waiting for the outcome of review — counts by unit would tell a reviewer
+/// which ward or school the one or two ideas of a category come from, so they are withheld. Open contests, and blind
+/// ones once every idea is decided, show them.
+pub fn unit_counts_public(contest: &Contest, now: NaiveDateTime, awaiting_decision: i64) -> bool {
+    !contest.blind_review || (now >= contest.closes_at && awaiting_decision == 0)
 }
 
 /// The name of the `index`-th (from 0) attachment for a reviewer: its own name in an open contest; in a blind one
@@ -302,6 +317,34 @@ mod tests {
         );
         assert_eq!(attachment_name(true, 2, "anh"), "Tệp đính kèm 3");
         assert_eq!(attachment_name(false, 0, "de xuat.pdf"), "de xuat.pdf");
+    }
+
+    #[test]
+    fn blind_contests_withhold_unit_counts_until_every_idea_is_decided() {
+        let closes = chrono::NaiveDate::from_ymd_opt(2026, 1, 31)
+            .and_then(|d| d.and_hms_opt(16, 0, 0))
+            .unwrap();
+        let contest = |blind| Contest {
+            id: "c".into(),
+            unit_id: "u".into(),
+            slug: "s".into(),
+            title: "t".into(),
+            description: String::new(),
+            rules: String::new(),
+            opens_at: closes - chrono::Duration::days(90),
+            closes_at: closes,
+            max_ideas_per_member: 5,
+            ideas_public: true,
+            blind_review: blind,
+            created_at: closes,
+            updated_at: closes,
+        };
+        let before = closes - chrono::Duration::hours(1);
+        let after = closes + chrono::Duration::days(30);
+        assert!(unit_counts_public(&contest(false), before, 12));
+        assert!(!unit_counts_public(&contest(true), before, 0));
+        assert!(!unit_counts_public(&contest(true), after, 1));
+        assert!(unit_counts_public(&contest(true), after, 0));
     }
 
     #[test]

@@ -20,4 +20,5 @@ pub mod rubric;
 pub mod screening;
 pub mod secrets;
 pub mod similar;
+pub mod stats;
 pub mod support;

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod rubric;
 pub mod similar;
+pub mod stats;
 pub mod status;
 pub mod text;
 pub mod validation;

@@ -13,7 +13,7 @@ use super::reviewer_pages;
 use super::view::rfc3339;
 use super::{
     State, account_api, adopted_pages, adoption_pages, attachments, contest_pages, idea_api,
-    import_pages, panel_pages, results_pages, review_pages, support_pages,
+    import_pages, panel_pages, results_pages, review_pages, stats_pages, support_pages,
 };
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
@@ -489,6 +489,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         adoption_pages::api_finish, support_pages::api_get, support_pages::api_support,
         support_pages::api_unsupport, support_pages::api_vote, support_pages::api_unvote,
         support_pages::api_set_round,
+        stats_pages::api,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -497,6 +498,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         (name = "contests", description = "Contests and categories"),
         (name = "accounts", description = "Registration, sign-in, the signed-in person and their access tokens. \
             Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
+        (name = "stats", description = "Public statistics: ideas by category, unit and month, and the funnel"),
         (name = "admin", description = "Administration"),
         (name = "review", description = "The review workflow (organizers and reviewers): screening, the rubric, the \
             review panel and its invitations, conflicts of interest and recusal, results, decisions and the audit log"),

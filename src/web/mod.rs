@@ -10,6 +10,7 @@ pub mod attachments;
 pub mod auth;
 pub mod cache;
 pub mod certificate;
+pub mod charts;
 pub mod contest_pages;
 pub mod error;
 pub mod export;
@@ -23,6 +24,7 @@ pub mod panel_pages;
 pub mod results_pages;
 pub mod review_pages;
 pub mod reviewer_pages;
+pub mod stats_pages;
 pub mod support_pages;
 pub mod validation;
 pub mod view;
@@ -339,6 +341,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/mail", web::get().to(account_pages::admin_mail))
         .configure(panel_routes)
         .configure(results_pages::routes)
+        .configure(stats_pages::routes)
         .configure(api::routes);
 }
 

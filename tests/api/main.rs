@@ -28,5 +28,6 @@ mod rubric;
 mod screening;
 mod search;
 mod similar;
+mod stats;
 mod submissions;
 mod support;

@@ -1,0 +1,2 @@
+DROP INDEX ideas_stats_months;
+DROP INDEX ideas_stats_cells;
