@@ -12,7 +12,7 @@ use super::pages::{load_page, load_search};
 use super::reviewer_pages;
 use super::view::rfc3339;
 use super::{
-    State, account_api, attachments, contest_pages, idea_api, import_pages, panel_pages,
+    State, account_api, attachments, contest_pages, idea_api, import_pages, open_data, panel_pages,
     results_pages, review_pages,
 };
 use crate::access;
@@ -463,6 +463,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         review_pages::api_close_round, reviewer_pages::api_dashboard, reviewer_pages::api_assignment,
         reviewer_pages::api_save, reviewer_pages::api_accept, reviewer_pages::api_decline,
         results_pages::api_results, results_pages::api_more,
+        open_data::ideas_csv, open_data::ideas_json, open_data::adopted_csv, open_data::adopted_json,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -472,6 +473,8 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         (name = "accounts", description = "Registration, sign-in, the signed-in person and their access tokens. \
             Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
         (name = "admin", description = "Administration"),
+        (name = "open data", description = "Every public idea and every adopted idea as files, public fields only, \
+            under Creative Commons Attribution 4.0 (fields documented at /open-data). Streamed, for any size."),
         (name = "review", description = "The review workflow (organizers and reviewers): screening, the rubric, the \
             review panel and its invitations, conflicts of interest and recusal, results, decisions and the audit log"),
     )
