@@ -291,7 +291,7 @@ pub fn render(text: &CardText) -> Result<Vec<u8>, CardError> {
         1,
     );
     if let Some(k) = kicker.first() {
-        draw_text(&mut img, &regular, kicker_scale, MARGIN, top - 26.0, RED, k);
+        draw_text(&mut img, &regular, kicker_scale, MARGIN, top - 36.0, RED, k);
     }
 
     let band_baseline = BAND_TOP as f32 + 64.0;

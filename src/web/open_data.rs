@@ -558,6 +558,7 @@ struct FieldDoc {
 struct FileDoc {
     id: &'static str,
     heading: &'static str,
+    caption: String,
     about: &'static str,
     csv: &'static str,
     json: &'static str,
@@ -639,6 +640,10 @@ pub async fn page(req: HttpRequest, state: State) -> Result<HttpResponse, AppErr
                 FileDoc {
                     id: "ideas",
                     heading: ctx.t("open_data.ideas_heading"),
+                    caption: ctx.lang.tf(
+                        "open_data.fields_of",
+                        &[("file", ctx.t("open_data.ideas_heading"))],
+                    ),
                     about: ctx.t("open_data.ideas_about"),
                     csv: "/open-data/ideas.csv",
                     json: "/open-data/ideas.json",
@@ -647,6 +652,10 @@ pub async fn page(req: HttpRequest, state: State) -> Result<HttpResponse, AppErr
                 FileDoc {
                     id: "adopted",
                     heading: ctx.t("open_data.adopted_heading"),
+                    caption: ctx.lang.tf(
+                        "open_data.fields_of",
+                        &[("file", ctx.t("open_data.adopted_heading"))],
+                    ),
                     about: ctx.t("open_data.adopted_about"),
                     csv: "/open-data/adopted.csv",
                     json: "/open-data/adopted.json",
