@@ -484,6 +484,20 @@ pub const ROUTES: &[Rule] = &[
     ("POST", "/api/v1/invitations/decline", Anyone),
     ("POST", "/api/v1/invitations/join", Anyone),
     ("GET", "/api/v1/me/panels", AtLeast(Role::Reviewer)),
+    // For crawlers, feed readers, link previews and reuse (`web::syndication`, `web::sharing`, `web::open_data`).
+    ("GET", "/robots.txt", Anyone),
+    ("GET", "/sitemap.xml", Anyone),
+    ("GET", "/sitemaps/pages.xml", Anyone),
+    ("GET", "/sitemaps/ideas.xml", Anyone),
+    ("GET", "/adopted.atom", Anyone),
+    ("GET", "/card.png", Anyone),
+    ("GET", "/ideas/{id}/card.png", Anyone),
+    ("GET", "/contests/{slug}/card.png", Anyone),
+    ("GET", "/open-data", Anyone),
+    ("GET", "/open-data/ideas.csv", Anyone),
+    ("GET", "/open-data/ideas.json", Anyone),
+    ("GET", "/open-data/adopted.csv", Anyone),
+    ("GET", "/open-data/adopted.json", Anyone),
 ];
 
 /// The rule for a request, if the table has one.

@@ -140,6 +140,13 @@ pub fn hide_in_public(idea: &mut Idea, identity: &Identity, files: &mut [Attachm
     }
 }
 
+/// Whether an idea's own picture may be the preview of a shared link (Open Graph, Twitter card): only once the
+/// public may see its authors. A photo can show who wrote the idea and, unlike its text, cannot be scrubbed; until
+/// then the generated card, made from the scrubbed title, stands in.
+pub fn own_picture_in_previews(names_visible: bool) -> bool {
+    names_visible
+}
+
 /// An idea's title as a reviewer sees it (lists, dashboards, emails): the title with the team's identity scrubbed
 /// in a blind contest.
 pub fn title_for_reviewer(title: &str, blind: bool, identity: &Identity) -> String {

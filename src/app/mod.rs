@@ -13,6 +13,7 @@ pub mod ideas;
 pub mod import;
 pub mod lifecycle;
 pub mod panel;
+pub mod publish;
 pub mod reminders;
 pub mod results;
 pub mod reviews;

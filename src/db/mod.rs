@@ -12,6 +12,7 @@ pub mod events;
 pub mod ideas;
 pub mod imports;
 pub mod outbox;
+pub mod public_data;
 pub mod schema;
 pub mod search;
 pub mod seed;

@@ -179,6 +179,28 @@ pub fn matched_ranges(text: &str, terms: &SearchTerms) -> Vec<(usize, usize)> {
     ranges
 }
 
+/// `text` on one line in at most `max` characters, for a meta description or a feed summary: runs of whitespace
+/// become single spaces, and a longer text is cut at the last word that leaves room for "…" (inside a word only
+/// when the first word alone is longer), without the punctuation the cut leaves dangling.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let keep = max.saturating_sub(1);
+    let head: String = flat.chars().take(keep).collect();
+    let at_word_end = flat.chars().nth(keep) == Some(' ');
+    let cut = match head.rfind(' ') {
+        _ if at_word_end => head.as_str(),
+        Some(i) if i > 0 => &head[..i],
+        _ => head.as_str(),
+    };
+    let cut = cut.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '.' | ';' | ':' | '-' | '–' | '—' | '(' | '/')
+    });
+    format!("{cut}…")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,5 +299,17 @@ mod tests {
             .collect();
         assert_eq!(got, vec!["ùn tắc giao thông", "Ùn", "tắc"]);
         assert!(matched_ranges("không khớp", &t).is_empty());
+    }
+
+    #[test]
+    fn excerpts_end_at_a_word() {
+        assert_eq!(excerpt("  Ngắn\n gọn  ", 160), "Ngắn gọn");
+        let text = "Lắp đèn tín hiệu thông minh, tự điều chỉnh theo lưu lượng xe";
+        assert_eq!(excerpt(text, 30), "Lắp đèn tín hiệu thông minh…");
+        assert!(excerpt(text, 30).chars().count() <= 30);
+        // A cut right after a word keeps the whole word.
+        assert_eq!(excerpt("một hai ba", 8), "một hai…");
+        assert_eq!(excerpt("Siêuđặcbiệtdài", 6), "Siêuđ…");
+        assert_eq!(excerpt(text, 60).chars().count(), 60);
     }
 }

@@ -13,7 +13,7 @@ use super::reviewer_pages;
 use super::view::rfc3339;
 use super::{
     State, account_api, adopted_pages, adoption_pages, attachments, contest_pages, idea_api,
-    import_pages, panel_pages, results_pages, review_pages, stats_pages, support_pages,
+    import_pages, open_data, panel_pages, results_pages, review_pages, stats_pages, support_pages,
 };
 use crate::access;
 use crate::db::{DbConn, catalog, ideas};
@@ -490,6 +490,7 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
         support_pages::api_unsupport, support_pages::api_vote, support_pages::api_unvote,
         support_pages::api_set_round,
         stats_pages::api,
+        open_data::ideas_csv, open_data::ideas_json, open_data::adopted_csv, open_data::adopted_json,
     ),
     components(schemas(ErrorBody, IdeaPage, IdeaDto, ContestDto, CategoryDto, idea_api::SimilarPage)),
     modifiers(&BearerAuth),
@@ -500,6 +501,8 @@ pub async fn list_categories(req: HttpRequest, state: State) -> Result<HttpRespo
             Unsafe requests made with the session cookie must send `X-CSRF-Token`; bearer-token requests need not."),
         (name = "stats", description = "Public statistics: ideas by category, unit and month, and the funnel"),
         (name = "admin", description = "Administration"),
+        (name = "open data", description = "Every public idea and every adopted idea as files, public fields only, \
+            under Creative Commons Attribution 4.0 (fields documented at /open-data). Streamed, for any size."),
         (name = "review", description = "The review workflow (organizers and reviewers): screening, the rubric, the \
             review panel and its invitations, conflicts of interest and recusal, results, decisions and the audit log"),
         (name = "adoption", description = "Tracking how selected ideas are applied (organizers): the plan, milestone \

@@ -40,7 +40,7 @@ pub struct Sheet {
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Text as a CSV cell: a leading formula character is defused with an apostrophe.
-fn csv_text(text: &str) -> String {
+pub(crate) fn csv_text(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

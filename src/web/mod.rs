@@ -9,8 +9,10 @@ pub mod assignment_pages;
 pub mod attachments;
 pub mod auth;
 pub mod cache;
+pub mod card;
 pub mod certificate;
 pub mod charts;
+pub mod chunked;
 pub mod contest_pages;
 pub mod error;
 pub mod export;
@@ -19,13 +21,16 @@ pub mod i18n;
 pub mod idea_api;
 pub mod idea_pages;
 pub mod import_pages;
+pub mod open_data;
 pub mod pages;
 pub mod panel_pages;
 pub mod results_pages;
 pub mod review_pages;
 pub mod reviewer_pages;
+pub mod sharing;
 pub mod stats_pages;
 pub mod support_pages;
+pub mod syndication;
 pub mod validation;
 pub mod view;
 
@@ -57,6 +62,8 @@ pub struct AppState {
     pub cache: PageCache,
     /// Runs the write transactions that are batched on SQLite (submissions).
     pub writer: Arc<Committer>,
+    /// Share cards already drawn.
+    pub cards: sharing::CardCache,
 }
 
 /// Shared state as handlers receive it.
@@ -71,6 +78,7 @@ impl AppState {
             config,
             cache,
             writer: Arc::new(writer),
+            cards: sharing::CardCache::default(),
         }
     }
 
@@ -340,6 +348,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/mail", web::get().to(account_pages::admin_mail))
         .configure(panel_routes)
+        .configure(published_routes)
         .configure(results_pages::routes)
         .configure(stats_pages::routes)
         .configure(api::routes);
@@ -400,6 +409,42 @@ fn panel_routes(cfg: &mut web::ServiceConfig) {
         "/organize/contests/{slug}/conflicts",
         web::get().to(assignment_pages::conflicts_page),
     );
+}
+
+/// What the portal publishes for crawlers, feed readers, link previews and reuse: robots.txt, the sitemap, the
+/// Atom feed of adopted ideas, share cards and the open-data files.
+fn published_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/robots.txt", web::get().to(syndication::robots))
+        .route("/sitemap.xml", web::get().to(syndication::sitemap))
+        .route(
+            "/sitemaps/pages.xml",
+            web::get().to(syndication::sitemap_pages),
+        )
+        .route(
+            "/sitemaps/ideas.xml",
+            web::get().to(syndication::sitemap_ideas),
+        )
+        .route("/adopted.atom", web::get().to(syndication::adopted_feed))
+        .route("/card.png", web::get().to(sharing::site_card))
+        .route("/ideas/{id}/card.png", web::get().to(sharing::idea_card))
+        .route(
+            "/contests/{slug}/card.png",
+            web::get().to(sharing::contest_card),
+        )
+        .route("/open-data", web::get().to(open_data::page))
+        .route("/open-data/ideas.csv", web::get().to(open_data::ideas_csv))
+        .route(
+            "/open-data/ideas.json",
+            web::get().to(open_data::ideas_json),
+        )
+        .route(
+            "/open-data/adopted.csv",
+            web::get().to(open_data::adopted_csv),
+        )
+        .route(
+            "/open-data/adopted.json",
+            web::get().to(open_data::adopted_json),
+        );
 }
 
 /// Builds the actix application for `state` (used by `serve` and by the tests).

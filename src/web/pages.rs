@@ -7,6 +7,7 @@ use askama::Template;
 
 use super::error::AppError;
 use super::i18n::Lang;
+use super::sharing::{self, Share};
 use super::view::{self, Choice, IdeaCard, href};
 use super::{AppState, State};
 use crate::access;
@@ -33,6 +34,8 @@ pub struct Ctx {
     pub user: Option<String>,
     /// The CSRF token for the sign-out form (empty for visitors).
     pub csrf: String,
+    /// The link preview (Open Graph and Twitter card tags) of a public page that has one.
+    pub share: Option<Share>,
 }
 
 impl Ctx {
@@ -61,6 +64,7 @@ impl Ctx {
             lang,
             user,
             csrf,
+            share: None,
             switch_href: href(req.path(), &switch),
             canonical: format!(
                 "{base_url}{}",
@@ -157,8 +161,14 @@ fn contest_dates(lang: Lang, c: &catalog::Contest) -> String {
 
 /// `/`: open contests, headline numbers and a few adopted ideas.
 pub async fn home(req: HttpRequest, state: State) -> Result<HttpResponse, AppError> {
-    let ctx = ctx_of(&req, &state);
+    let mut ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
+    ctx.share = Some(sharing::site_share(
+        lang,
+        &state.config.base_url,
+        lang.t("home.heading"),
+        lang.t("site.tagline"),
+    ));
     state
         .cached(&req, lang, HTML, move |conn| {
             let headline = stats::headline(conn)?;
@@ -339,8 +349,14 @@ pub async fn ideas(
     raw: web::Query<RawListParams>,
 ) -> Result<HttpResponse, AppError> {
     let q = ListQuery::parse(&raw, false)?;
-    let ctx = ctx_of(&req, &state);
+    let mut ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
+    ctx.share = Some(sharing::site_share(
+        lang,
+        &state.config.base_url,
+        lang.t("ideas.heading"),
+        lang.t("share.ideas_description"),
+    ));
     state
         .cached(&req, lang, HTML, move |conn| {
             let pairs = q.filter_pairs();
@@ -517,7 +533,7 @@ pub async fn idea(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_idea_id(&path).ok_or(AppError::BadParam(ParamError::new("id", "invalid_id")))?;
-    let ctx = ctx_of(&req, &state);
+    let mut ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
     // The support box is personal for a signed-in person (whose pages are never cached).
     let viewer: super::support_pages::Viewer = req
@@ -532,6 +548,9 @@ pub async fn idea(
         .map(|(_, code)| format!("rule.{code}"))
         .filter(|key| lang.has(key))
         .map(|key| lang.t(&key).to_string());
+    let base = state.config.base_url.clone();
+    let data_dir = state.config.data_dir.clone();
+    ctx.canonical = format!("{base}/ideas/{id}");
     state
         .cached(&req, lang, HTML, move |conn| {
             let d = ideas::public_detail(conn, &id)?.ok_or(AppError::NotFound("idea"))?;
@@ -579,6 +598,15 @@ pub async fn idea(
             let mut files = crate::app::attachments::of_idea(conn, &id)?;
             let mut idea = d.idea;
             crate::app::reviews::for_public(conn, &mut idea, &mut files, names_visible)?;
+            ctx.share = Some(sharing::idea_share(
+                lang,
+                &base,
+                &data_dir,
+                &idea,
+                &d.contest.title,
+                &files,
+                names_visible,
+            ));
             render(&IdeaTemplate {
                 ctx,
                 attachments: super::attachments::views(lang, &id, &files),
@@ -639,14 +667,17 @@ pub async fn contest(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = path.into_inner();
-    let ctx = ctx_of(&req, &state);
+    let mut ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
+    let base = state.config.base_url.clone();
     state
         .cached(&req, lang, HTML, move |conn| {
             let c = catalog::contest_by_slug(conn, &slug)?.ok_or(AppError::NotFound("contest"))?;
             let unit = catalog::unit_by_id(conn, &c.unit_id)?
                 .map(|u| u.name)
                 .unwrap_or_default();
+            ctx.canonical = format!("{base}/contests/{}", c.slug);
+            ctx.share = Some(sharing::contest_share(lang, &base, &unit, &c));
             let count = ideas::count_public_in_contest(conn, &c.id)?;
             let now = db::now();
             let phase = if now < c.opens_at {
