@@ -17,15 +17,22 @@ e2e_chromium() {
     "$CHROME_PATH" --version
 }
 
-# The exact versions of package.json (package-lock.json when present).
+# Node (this kind of machine ships it; Debian's package otherwise) and the exact versions of package-lock.json,
+# installed again only when the lock changed.
 e2e_npm() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        echo "installing Debian's nodejs and npm"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    fi
     (
         cd "$E2E_DIR"
-        if [[ -f package-lock.json ]]; then
-            npm ci --no-audit --no-fund --loglevel=error
-        else
-            npm install --no-audit --no-fund --loglevel=error
+        local stamp=node_modules/.sangtao-lock.sha256
+        if [[ -f $stamp ]] && sha256sum --check --status "$stamp" 2>/dev/null; then
+            return 0
         fi
+        npm ci --no-audit --no-fund --loglevel=error
+        sha256sum package-lock.json package.json >"$stamp"
     )
 }
 
