@@ -95,3 +95,12 @@ e2e_stop_server() {
         rm -rf "$E2E_WORK"
     fi
 }
+
+# Everything a run needs, then the portal (stopped when the calling script exits).
+e2e_setup() {
+    e2e_chromium
+    e2e_npm
+    e2e_binary
+    trap e2e_stop_server EXIT
+    e2e_start_server
+}

@@ -7,9 +7,5 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-e2e_chromium
-e2e_npm
-e2e_binary
-trap e2e_stop_server EXIT
-e2e_start_server
+e2e_setup
 node "$E2E_DIR/lighthouse.mjs"

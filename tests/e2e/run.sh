@@ -8,11 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-e2e_chromium
-e2e_npm
-e2e_binary
-trap e2e_stop_server EXIT
-e2e_start_server
+e2e_setup
 
 status=0
 (cd "$E2E_DIR" && node --test --test-concurrency=1 --test-reporter=spec "$@" mail.test.mjs public.test.mjs flow.test.mjs) || status=$?
