@@ -389,6 +389,8 @@ test('axe: organizer pages', async (t) => {
     ['conflicts of interest', `/organize/contests/${CONTEST}/conflicts`],
     ['decisions', `/organize/contests/${CONTEST}/decisions`],
     ['results (2021)', '/organize/contests/sang-tao-tre-2021/results'],
+    ['adoption tracking (2021)', '/organize/contests/sang-tao-tre-2021/adoption'],
+    ['adoption tracking (2026)', `/organize/contests/${CONTEST}/adoption`],
     ['near-duplicates', `/organize/contests/${CONTEST}/duplicates`],
     ['audit log', `/organize/contests/${CONTEST}/audit`],
     ['import', `/organize/contests/${CONTEST}/import`],
