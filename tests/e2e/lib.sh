@@ -36,13 +36,20 @@ e2e_npm() {
     )
 }
 
-# The release binary: SANGTAO_BIN, or the cargo target's, built when missing.
+# The server binary: SANGTAO_BIN, or the cargo target's release build (E2E_PROFILE=debug: the debug build), built
+# when missing.
 e2e_binary() {
-    SANGTAO_BIN=${SANGTAO_BIN:-${CARGO_TARGET_DIR:-$E2E_ROOT/target}/release/sangtao}
+    local profile=${E2E_PROFILE:-release}
+    SANGTAO_BIN=${SANGTAO_BIN:-${CARGO_TARGET_DIR:-$E2E_ROOT/target}/$profile/sangtao}
     if [[ ! -x $SANGTAO_BIN ]]; then
         echo "building $SANGTAO_BIN"
-        (cd "$E2E_ROOT" && cargo build --release --locked)
+        if [[ $profile == debug ]]; then
+            (cd "$E2E_ROOT" && cargo build --locked)
+        else
+            (cd "$E2E_ROOT" && cargo build --release --locked)
+        fi
     fi
+    [[ -x $SANGTAO_BIN ]] || { echo "$SANGTAO_BIN was not built"; return 1; }
     echo "server binary: $SANGTAO_BIN"
 }
 

@@ -3,6 +3,7 @@
 # on a fresh data folder with the demo data. Installs what it needs (chromium from apt, the npm packages pinned in
 # package.json), builds the binary if missing, exits non-zero on any failure.
 #   SANGTAO_BIN=path   the server binary (default: ${CARGO_TARGET_DIR:-target}/release/sangtao)
+#   E2E_PROFILE=debug  use (and build if missing) the debug binary instead of the release one
 #   E2E_KEEP=1         keep the data folder (mail, database, server log) after the run
 #   extra arguments    passed to `node --test` (e.g. --test-name-pattern=axe)
 set -euo pipefail
