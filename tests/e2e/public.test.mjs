@@ -31,6 +31,8 @@ const PAGES = [
   ['an idea', null],
   ['adopted ideas', '/adopted'],
   ['statistics', '/stats'],
+  ['statistics of one contest', '/stats?contest=sang-tao-tre-2021'],
+  ['adopted ideas filtered', '/adopted?contest=sang-tao-tre-2021&progress=75-100'],
   ['the open contest', '/contests/sang-tao-tre-2026'],
   ['the finished contest', '/contests/sang-tao-tre-2021'],
   ['sign in', '/signin'],
