@@ -54,7 +54,8 @@ e2e_binary() {
 }
 
 e2e_free_port() {
-    node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+    node -e 'const s = require("net").createServer();
+        s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
 
 # Seeds the demo data into a fresh data folder, creates an administrator (password on standard input), starts
