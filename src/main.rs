@@ -57,6 +57,14 @@ enum Command {
     /// print how well the raw mean and the calibrated score find the true best ideas, before and after one adaptive
     /// round of extra reviews for the leaders. Touches no database.
     SimulateReview(simulate::Args),
+    /// Write a consistent copy of the SQLite database to a new file while the portal runs (VACUUM INTO), then open
+    /// the copy and print how many ideas it holds. To restore, stop the portal and put the copy in the database's
+    /// place (or point DATABASE_URL at it). PostgreSQL is backed up with pg_dump (see the README).
+    Backup {
+        /// The new file to write (never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Fill an empty database with N generated ideas for benchmarks, and print a deep cursor and an idea id.
     SeedBench {
         /// How many ideas.
@@ -85,6 +93,7 @@ fn main() -> ExitCode {
         Command::CreateAdmin { email, name } => create_admin(&config, &email, &name),
         Command::Import(args) => import::run(&config, args),
         Command::SimulateReview(args) => simulate::run(args),
+        Command::Backup { out } => backup(&config, &out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -128,6 +137,17 @@ fn migrate(config: &Config) -> anyhow::Result<()> {
     println!(
         "{n} migration(s) applied to the {} database",
         config.database.engine()
+    );
+    Ok(())
+}
+
+fn backup(config: &Config, out: &std::path::Path) -> anyhow::Result<()> {
+    let report = sangtao::db::backup::sqlite(&config.database, out)?;
+    println!(
+        "backup written: {} ({} bytes, {} ideas)",
+        report.path.display(),
+        report.bytes,
+        report.ideas
     );
     Ok(())
 }

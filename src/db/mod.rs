@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod adoption;
 pub mod attachments;
+pub mod backup;
 pub mod catalog;
 pub mod events;
 pub mod ideas;

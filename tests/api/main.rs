@@ -11,6 +11,7 @@ mod api;
 mod assignment;
 mod assignment_pages;
 mod attachments;
+mod backup;
 mod cli;
 mod contests;
 mod decisions;
