@@ -508,6 +508,15 @@ pub fn need_for(method: &str, pattern: &str) -> Option<Need> {
         .map(|(_, _, need)| *need)
 }
 
+/// The methods the route table lets `pattern` answer (for the `Allow` header of a 405).
+pub fn methods_for(pattern: &str) -> Vec<&'static str> {
+    ROUTES
+        .iter()
+        .filter(|(_, p, _)| *p == pattern)
+        .map(|(m, _, _)| *m)
+        .collect()
+}
+
 /// How a request was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthMethod {

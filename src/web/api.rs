@@ -522,6 +522,51 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+        document_common_errors(openapi);
+    }
+}
+
+/// Answers any operation can give, added to each once here rather than in every handler's attribute: `400` (a
+/// malformed parameter or body), `503` (the database is busy or unreachable), and for operations that need a
+/// signed-in caller `401` and `403`. All in the one error format.
+fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |what: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(what)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut add = |code: &str, what: &str| {
+                op.responses
+                    .responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| error(what));
+            };
+            add("400", "A parameter or the body could not be read (`bad_parameter`, `bad_request`, `invalid`)");
+            add("503", "The database is busy or unreachable; retry (`unavailable`)");
+            if secured {
+                add("401", "Not signed in, or the token is unknown or revoked");
+                add("403", "Signed in without the right");
+            }
+        }
     }
 }
 

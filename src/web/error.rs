@@ -298,6 +298,12 @@ pub fn render(req: &HttpRequest, err: &AppError) -> HttpResponse {
     if let AppError::RateLimited { retry_after } = err {
         builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
     }
+    // RFC 9110: a 405 names the methods the address does take (from the one route table).
+    if d.status == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(pattern) = req.match_pattern()
+    {
+        builder.insert_header((header::ALLOW, crate::access::methods_for(&pattern).join(", ")));
+    }
     if is_api(req.path()) {
         let mut fields = std::collections::BTreeMap::new();
         for (name, code, message, params) in d.fields {

@@ -100,5 +100,15 @@ fn a_method_the_table_does_not_list_is_refused() {
                 .as_u16();
             assert_eq!(status, 405, "{method} {path}");
         }
+        // The answer names what the address does take (RFC 9110).
+        let r = app
+            .client
+            .request(reqwest::Method::PUT, app.url("/api/v1/me/tokens"))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 405);
+        let allow = r.headers()["allow"].to_str().unwrap().to_string();
+        assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+        assert!(!allow.contains("PUT"), "{allow}");
     });
 }
