@@ -57,7 +57,7 @@ pub fn start(
     let addr = listener.local_addr()?;
     let mail = mail::Worker::spawn(pool.clone(), &config)?;
     let writer = db::writer::Committer::start(&config.database)?;
-    let state = actix_web::web::Data::new(web::AppState::new(pool, writer, config));
+    let state = actix_web::web::Data::new(web::AppState::new(pool, writer, config)?);
     // Imports a previous server left running go on where they stopped.
     web::import_pages::resume_stale(&state)
         .map_err(|e| anyhow::anyhow!("resuming imports: {e}"))?;

@@ -29,6 +29,7 @@ use Need::{Anyone, AtLeast, SignedIn};
 pub const ROUTES: &[Rule] = &[
     ("GET", "/healthz", Anyone),
     ("GET", "/readyz", Anyone),
+    ("GET", "/metrics", AtLeast(Role::Admin)),
     ("GET", "/", Anyone),
     ("GET", "/ideas", Anyone),
     ("GET", "/adopted", Anyone),

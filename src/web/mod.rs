@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod idea_api;
 pub mod idea_pages;
 pub mod import_pages;
+pub mod metrics;
 pub mod open_data;
 pub mod pages;
 pub mod panel_pages;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub writer: Arc<Committer>,
     /// Share cards already drawn.
     pub cards: sharing::CardCache,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 /// Shared state as handlers receive it.
@@ -71,15 +74,16 @@ pub type State = web::Data<AppState>;
 
 impl AppState {
     /// State over an opened pool.
-    pub fn new(pool: Pool, writer: Committer, config: Config) -> Self {
+    pub fn new(pool: Pool, writer: Committer, config: Config) -> Result<Self, prometheus::Error> {
         let cache = PageCache::new(config.page_cache_ttl);
-        AppState {
+        Ok(AppState {
             pool,
             config,
             cache,
             writer: Arc::new(writer),
             cards: sharing::CardCache::default(),
-        }
+            metrics: metrics::Metrics::new()?,
+        })
     }
 
     /// Runs `f` with a pooled connection on the blocking pool (database calls never run on the HTTP workers).
@@ -136,6 +140,7 @@ impl AppState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics::page))
         .route("/", web::get().to(pages::home))
         .route("/ideas", web::get().to(pages::ideas))
         .route("/adopted", web::get().to(adopted_pages::page))
@@ -479,6 +484,7 @@ pub fn app(
         .wrap(from_fn(error::render_errors))
         .wrap(from_fn(remember_lang))
         .wrap(from_fn(request_log))
+        .wrap(from_fn(metrics::record))
 }
 
 /// Starts the HTTP server on the configured address. It stops gracefully on SIGINT/SIGTERM, finishing requests in

@@ -20,6 +20,7 @@ mod health;
 mod ideas_list;
 mod import;
 mod mail;
+mod metrics;
 mod open_data;
 mod pages;
 mod panel;
