@@ -527,8 +527,9 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// Answers any operation can give, added to each once here rather than in every handler's attribute: `400` (a
-/// malformed parameter or body), `503` (the database is busy or unreachable), and for operations that need a
-/// signed-in caller `401` and `403`. All in the one error format.
+/// malformed parameter or body), `503` (the database is busy or unreachable), `401` (a bearer token that is unknown
+/// or revoked, refused everywhere), and for operations that need a signed-in caller `403`. All in the one error
+/// format.
 fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let error = |what: &str| {
@@ -560,10 +561,20 @@ fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
                     .entry(code.to_string())
                     .or_insert_with(|| error(what));
             };
-            add("400", "A parameter or the body could not be read (`bad_parameter`, `bad_request`, `invalid`)");
-            add("503", "The database is busy or unreachable; retry (`unavailable`)");
+            add(
+                "400",
+                "A parameter or the body could not be read (`bad_parameter`, `bad_request`, `invalid`)",
+            );
+            add(
+                "503",
+                "The database is busy or unreachable; retry (`unavailable`)",
+            );
+            // A bearer token that is unknown or revoked is refused on any operation, public ones too.
+            add(
+                "401",
+                "Not signed in, or the bearer token is unknown or revoked",
+            );
             if secured {
-                add("401", "Not signed in, or the token is unknown or revoked");
                 add("403", "Signed in without the right");
             }
         }

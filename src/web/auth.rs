@@ -46,6 +46,14 @@ async fn check(req: &mut ServiceRequest) -> Result<Option<Principal>, AppError> 
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Err(AppError::Internal("no application state".into()));
     };
+    // A method the address does not take is refused before any credential is looked at: the answer is about the
+    // address, whoever asks.
+    let need = match req.match_pattern() {
+        Some(pattern) => Some(
+            access::need_for(req.method().as_str(), &pattern).ok_or(AppError::MethodNotAllowed)?,
+        ),
+        None => None,
+    };
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -72,11 +80,9 @@ async fn check(req: &mut ServiceRequest) -> Result<Option<Principal>, AppError> 
     };
 
     // An address no route answers is a 404 whatever the method; nothing there can change state.
-    let Some(pattern) = req.match_pattern() else {
+    let Some(need) = need else {
         return Ok(principal);
     };
-    let need =
-        access::need_for(req.method().as_str(), &pattern).ok_or(AppError::MethodNotAllowed)?;
     access::decide(need, principal.as_ref()).map_err(|d| match d {
         Denied::Unauthenticated => AppError::Unauthenticated,
         Denied::Forbidden => AppError::Forbidden,

@@ -302,7 +302,10 @@ pub fn render(req: &HttpRequest, err: &AppError) -> HttpResponse {
     if d.status == StatusCode::METHOD_NOT_ALLOWED
         && let Some(pattern) = req.match_pattern()
     {
-        builder.insert_header((header::ALLOW, crate::access::methods_for(&pattern).join(", ")));
+        builder.insert_header((
+            header::ALLOW,
+            crate::access::methods_for(&pattern).join(", "),
+        ));
     }
     if is_api(req.path()) {
         let mut fields = std::collections::BTreeMap::new();

@@ -200,8 +200,9 @@ pub async fn api_remove(
 // ---------------------------------------------------------------------------------------------------------------
 // API: invitations, my panels
 
-/// The token of an invitation link.
+/// The token of an invitation link (named apart from `account_api::TokenBody` in the OpenAPI document).
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = InvitationToken)]
 pub struct TokenBody {
     /// The `token` of the link in the invitation email.
     #[serde(default)]

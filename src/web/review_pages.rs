@@ -1328,8 +1328,10 @@ pub async fn decisions_submit(
     }
 }
 
-/// An assignment (proposed or confirmed).
+/// An assignment (proposed or confirmed), as the organizer sees it. Named apart from the reviewer's own view
+/// (`reviewer_pages::AssignmentDto`) in the OpenAPI document, where schemas are keyed by name.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OrganizerAssignment)]
 pub struct AssignmentDto {
     /// Assignment id.
     pub id: String,
