@@ -18,7 +18,7 @@ use crate::db::adoption::{MilestoneRow, PhotoRow};
 use crate::db::catalog;
 use crate::db::events::Event;
 use crate::db::ideas::Idea;
-use crate::db::schema::{adoptions, milestone_photos, milestones, users};
+use crate::db::schema::{adoptions, milestone_photos, milestones};
 use crate::db::{DbConn, new_id, now, write_tx};
 use crate::domain::adoption::{self, MilestoneInput, PlanInput};
 use crate::domain::lifecycle::{self, Mover};
@@ -313,15 +313,7 @@ fn tell_authors(
     text: &str,
     progress: Option<i32>,
 ) -> Result<(), AppError> {
-    let ids = crate::app::lifecycle::author_ids(conn, idea)?;
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let people: Vec<(String, String, String)> = users::table
-        .filter(users::id.eq_any(&ids))
-        .filter(users::disabled_at.is_null())
-        .select((users::email, users::display_name, users::lang))
-        .load(conn)?;
+    let people = crate::app::lifecycle::recipients(conn, idea)?;
     let link = mail::absolute(&format!("/ideas/{}", idea.id));
     for (email, name, lang) in people {
         mail::enqueue(

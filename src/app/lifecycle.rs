@@ -83,9 +83,12 @@ pub fn move_idea(
     Ok(())
 }
 
-/// The accounts to tell news of `idea`: its author (unless imported for a named contact, who has no account) and
-/// its co-authors.
-pub fn author_ids(conn: &mut DbConn, idea: &Idea) -> Result<Vec<String>, AppError> {
+/// Who is told news of `idea`, as (email, name, language): its author (unless imported for a named contact, who has
+/// no account) and its co-authors, leaving out disabled accounts.
+pub fn recipients(
+    conn: &mut DbConn,
+    idea: &Idea,
+) -> Result<Vec<(String, String, String)>, AppError> {
     let mut ids = Vec::new();
     if idea.contact_id.is_none() {
         ids.push(idea.author_id.clone());
@@ -95,7 +98,14 @@ pub fn author_ids(conn: &mut DbConn, idea: &Idea) -> Result<Vec<String>, AppErro
             .into_iter()
             .map(|(id, _)| id),
     );
-    Ok(ids)
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(&ids))
+        .filter(users::disabled_at.is_null())
+        .select((users::email, users::display_name, users::lang))
+        .load(conn)?)
 }
 
 /// Queues the news of `idea`'s new state for its author and co-authors with an account (an idea imported for a
@@ -106,15 +116,10 @@ fn tell_authors(
     to: IdeaStatus,
     reason: &str,
 ) -> Result<(), AppError> {
-    let ids = author_ids(conn, idea)?;
-    if ids.is_empty() {
+    let people = recipients(conn, idea)?;
+    if people.is_empty() {
         return Ok(());
     }
-    let people: Vec<(String, String, String)> = users::table
-        .filter(users::id.eq_any(&ids))
-        .filter(users::disabled_at.is_null())
-        .select((users::email, users::display_name, users::lang))
-        .load(conn)?;
     let link = mail::absolute(&format!("/me/ideas/{}", idea.id));
     // A decision comes with what the reviewers wrote for the author, without their names.
     let comments = if lifecycle::DECISIONS.contains(&to) {

@@ -198,27 +198,8 @@ pub struct IdeaDetail {
     pub contest: super::catalog::Contest,
     /// Author and co-authors' display names, author first.
     pub author_names: Vec<String>,
-    /// Adoption, if the idea is being applied.
-    pub adoption: Option<AdoptionView>,
     /// Number of attachments.
     pub attachment_count: i64,
-}
-
-/// How an adopted idea is being applied.
-#[derive(Debug, Clone, Queryable)]
-pub struct AdoptionView {
-    /// The unit responsible.
-    pub responsible_unit: String,
-    /// The plan.
-    pub plan: String,
-    /// Progress, 0–100.
-    pub progress: i32,
-    /// Latest update text.
-    pub latest_update: Option<String>,
-    /// When application started.
-    pub started_at: NaiveDateTime,
-    /// Last update.
-    pub updated_at: NaiveDateTime,
 }
 
 /// A public idea by id; `None` when it does not exist or is not public.
@@ -261,19 +242,6 @@ pub fn public_detail(conn: &mut DbConn, id: &str) -> QueryResult<Option<IdeaDeta
     author_names.extend(coauthors);
     // A contact imported with an email only has no name to show (the email is personal data).
     author_names.retain(|n| !n.is_empty());
-    let adoption = adoptions::table
-        .inner_join(units::table)
-        .filter(adoptions::idea_id.eq(&idea.id))
-        .select((
-            units::name,
-            adoptions::plan,
-            adoptions::progress,
-            adoptions::latest_update,
-            adoptions::started_at,
-            adoptions::updated_at,
-        ))
-        .first::<AdoptionView>(conn)
-        .optional()?;
     let attachment_count = attachments::table
         .filter(attachments::idea_id.eq(&idea.id))
         .count()
@@ -284,7 +252,6 @@ pub fn public_detail(conn: &mut DbConn, id: &str) -> QueryResult<Option<IdeaDeta
         unit,
         contest,
         author_names,
-        adoption,
         attachment_count,
     }))
 }

@@ -318,7 +318,7 @@ pub async fn get_idea(
             let files = files.iter().map(attachments::attachment_dto).collect();
             let idea_id = d.idea.id.clone();
             let adoption = match crate::db::adoption::adoption_of(conn, &idea_id)? {
-                Some(a) if d.adoption.is_some() => Some(AdoptionDto {
+                Some(a) => Some(AdoptionDto {
                     responsible_unit: a.responsible_unit,
                     plan: a.plan,
                     progress: a.progress,
@@ -333,7 +333,7 @@ pub async fn get_idea(
                         crate::db::adoption::timeline(conn, &idea_id)?,
                     ),
                 }),
-                _ => None,
+                None => None,
             };
             json(&IdeaDto {
                 id: d.idea.id,

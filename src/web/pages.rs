@@ -565,11 +565,7 @@ pub async fn idea(
             let names_visible = status
                 .map(|s| access::public_author_names_visible(d.contest.blind_review, s))
                 .unwrap_or(false);
-            let adoption = match d.adoption {
-                Some(_) => crate::db::adoption::adoption_of(conn, &id)?,
-                None => None,
-            }
-            .map(|a| AdoptionBox {
+            let adoption = crate::db::adoption::adoption_of(conn, &id)?.map(|a| AdoptionBox {
                 unit: a.responsible_unit,
                 started: view::date(lang, a.started_at),
                 updated: view::date(lang, a.updated_at),
