@@ -50,6 +50,8 @@ bench_parse_args() {
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/sangtao
+# Where the wrk scripts find their shared Lua module (counts.lua).
+export BENCH_LUA=$ROOT/bench/lua
 WARMUP=2
 
 # bench_paths SUITE: the database folder for IDEAS, and a results folder for this run of SUITE.
@@ -110,7 +112,7 @@ bench_tools_and_build() {
 # ---------------------------------------------------------------- seed (once per N)
 # What seed-bench makes; the same number is `BENCH_SEED_FORMAT` in src/demo/mod.rs (a database seeded by another
 # version is seeded again).
-BENCH_SEED_FORMAT=2
+BENCH_SEED_FORMAT=3
 read_target() { sed -n "s/^$1=//p" "$DATA_DIR/targets.env" | tail -n1; }
 
 valid_targets() {
@@ -121,6 +123,8 @@ valid_targets() {
         [[ -n $(read_target open_contest) ]] &&
         [[ $(read_target seed_format) == "$BENCH_SEED_FORMAT" ]] &&
         [[ -n $(read_target writer_token) ]] &&
+        [[ -n $(read_target review_criteria) ]] &&
+        [[ -n $(read_target review_task) ]] &&
         [[ -f $DATA_DIR/sangtao.db ]]
 }
 
@@ -160,6 +164,16 @@ bench_seed() {
     # hundreds of megabytes still being written back, which would queue in front of this run's log syncs (sync).
     cat "$DATA_DIR"/sangtao.db* >/dev/null 2>&1 || true
     sync
+}
+
+# ideas_in_contest SLUG: how many ideas the contest holds, read from the database file itself (python3).
+ideas_in_contest() {
+    python3 - "$DATA_DIR/sangtao.db" "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=30)
+print(db.execute("SELECT count(*) FROM ideas i JOIN contests c ON c.id = i.contest_id WHERE c.slug = ?",
+                 (sys.argv[2],)).fetchone()[0])
+PY
 }
 
 # ---------------------------------------------------------------- server

@@ -44,20 +44,10 @@ TOKENS=$RESULTS/tokens.txt
 sed -n 's/^writer_token=//p' "$DATA_DIR/targets.env" >"$TOKENS"
 echo "writers:         $(wc -l <"$TOKENS") tokens, contest $OPEN_CONTEST"
 
-# ideas_in_contest: how many ideas the bench contest holds, read from the database file itself.
-ideas_in_contest() {
-    python3 - "$DATA_DIR/sangtao.db" "$OPEN_CONTEST" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=30)
-print(db.execute("SELECT count(*) FROM ideas i JOIN contests c ON c.id = i.contest_id WHERE c.slug = ?",
-                 (sys.argv[2],)).fetchone()[0])
-PY
-}
-
 start_server submit ""
 wrk_run healthz /healthz
 healthz_rps=$W_RPS
-before=$(ideas_in_contest)
+before=$(ideas_in_contest "$OPEN_CONTEST")
 WARMUP=0
 created=0 not_created=0 rates=() lines=()
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -71,7 +61,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         "$(awk -v a="$W_RPS" -v b="$healthz_rps" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')")")
 done
 stop_server
-after=$(ideas_in_contest)
+after=$(ideas_in_contest "$OPEN_CONTEST")
 check_server_log
 median=$(printf '%s\n' "${rates[@]}" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}')
 

@@ -19,8 +19,11 @@ pub struct Config {
     pub base_url: String,
     /// HTTP worker threads (`SANGTAO_WORKERS`, default: one per core).
     pub workers: usize,
-    /// Database connections (`SANGTAO_DB_POOL`, default 8).
+    /// Database connections (`SANGTAO_DB_POOL`, default two per core, at least 4).
     pub db_pool_size: u32,
+    /// Memory for SQLite's page caches in all, in MiB (`SANGTAO_DB_CACHE_MB`, default 8; see
+    /// [`crate::db::set_cache_budget`]). Ignored on PostgreSQL.
+    pub db_cache_mb: u64,
     /// How long an anonymous page may be served from memory before it is rendered again even if this process saw no
     /// write (`SANGTAO_PAGE_CACHE_MS`, default 1000; 0 turns the cache off). Bounds staleness when another instance
     /// writes to the same database.
@@ -115,7 +118,14 @@ impl Config {
             .map(|n| n.get())
             .unwrap_or(2) as u64;
         let workers = number("SANGTAO_WORKERS", cores, 1, 256)? as usize;
-        let db_pool_size = number("SANGTAO_DB_POOL", 8, 1, 256)? as u32;
+        // Two connections per core keep the cores busy while one waits for the disk; more only hold memory.
+        let db_pool_size = number("SANGTAO_DB_POOL", (2 * cores).max(4), 1, 256)? as u32;
+        let db_cache_mb = number(
+            "SANGTAO_DB_CACHE_MB",
+            crate::db::DEFAULT_CACHE_MB,
+            1,
+            65_536,
+        )?;
         let page_cache_ttl =
             Duration::from_millis(number("SANGTAO_PAGE_CACHE_MS", 1000, 0, 3_600_000)?);
         let log_json = match get("SANGTAO_LOG_FORMAT").as_deref() {
@@ -178,6 +188,7 @@ impl Config {
             base_url,
             workers,
             db_pool_size,
+            db_cache_mb,
             page_cache_ttl,
             log_json,
         })

@@ -32,6 +32,7 @@ pub fn start(
     listener: TcpListener,
     seed_demo: bool,
 ) -> anyhow::Result<Running> {
+    db::set_cache_budget(config.db_cache_mb);
     let pool = db::connect(&config.database, config.db_pool_size)?;
     // The uploads folder must be writable before anyone uploads; temporary files a crash left are removed.
     app::attachments::Uploads::new(&config.data_dir)

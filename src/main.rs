@@ -6,6 +6,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use sangtao::config::Config;
 
+/// jemalloc instead of glibc's allocator. Database work moves between threads (a pooled connection's page cache is
+/// allocated by whichever thread runs the query), and glibc gives each thread's allocations an arena that keeps
+/// what it once held: under load every arena ended up holding a share of every cache, and the server's resident
+/// memory grew to several times what it used. jemalloc's arenas return freed pages to the system after a few
+/// seconds, so resident memory follows what the server holds (`bench/mixed.sh` checks it stays under 64 MB).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 // The command line's own modules live in src/cli/, apart from the library's tree.
 #[path = "cli/import.rs"]
 mod import;
@@ -218,6 +226,11 @@ fn seed_bench(config: &Config, ideas: u64) -> anyhow::Result<()> {
     println!("seed_format={}", sangtao::demo::BENCH_SEED_FORMAT);
     for token in &report.writer_tokens {
         println!("writer_token={token}");
+    }
+    println!("review_contest={}", report.review_contest);
+    println!("review_criteria={}", report.review_criteria.join(","));
+    for (token, assignment) in &report.review_tasks {
+        println!("review_task={token} {assignment}");
     }
     Ok(())
 }

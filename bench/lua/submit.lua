@@ -3,16 +3,11 @@
 -- Idempotency-Key, so every request creates one idea. Counts the answers by status for the caller's check.
 -- Environment: BENCH_TOKENS (the tokens file), BENCH_CONTEST (the contest slug).
 
-local threads = {}
-local counter = 1
+package.path = (os.getenv("BENCH_LUA") or "bench/lua") .. "/?.lua;" .. package.path
+local counts = require("counts")
+setup = counts.setup
 
-function setup(thread)
-    thread:set("id", counter)
-    counter = counter + 1
-    table.insert(threads, thread)
-end
-
--- Per thread (globals of the thread's own Lua state, read back in done()): id is set by setup().
+-- Per thread (globals of the thread's own Lua state, read back in done()): thread_id is set by setup().
 tokens = {}
 n = 0
 created, other = 0, 0
@@ -23,6 +18,7 @@ function init(args)
     end
     contest = os.getenv("BENCH_CONTEST")
     -- Keys unique across threads (id) and across runs (time and a random number).
+    id = thread_id
     math.randomseed(os.time() * 100 + id)
     run = tostring(os.time()) .. "-" .. tostring(math.random(1, 1000000000))
 end
@@ -46,14 +42,16 @@ function request()
 end
 
 function response(status, headers, body)
+    counts.add(status)
     if status == 201 then created = created + 1 else other = other + 1 end
 end
 
 function done(summary, latency, requests)
     local c, o = 0, 0
-    for _, t in ipairs(threads) do
+    for _, t in ipairs(counts.threads()) do
         c = c + (t:get("created") or 0)
         o = o + (t:get("other") or 0)
     end
     io.write(string.format("created: %d\nnot created: %d\n", c, o))
+    counts.done()
 end

@@ -275,21 +275,18 @@ pub struct AdoptedRow {
 
 /// The most recently updated adopted ideas.
 pub fn recent_adopted(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<AdoptedRow>> {
-    adoptions::table
-        .inner_join(ideas::table)
-        .inner_join(units::table)
-        .filter(ideas::is_public.eq(true))
-        .order((adoptions::updated_at.desc(), adoptions::idea_id.asc()))
-        .limit(limit)
-        .select((
-            ideas::id,
-            ideas::title,
-            ideas::status,
-            units::name,
-            adoptions::progress,
-            adoptions::latest_update,
-        ))
-        .load(conn)
+    let all = super::adoption::AdoptedFilter::default();
+    Ok(super::adoption::list_adopted(conn, &all, 0, limit)?
+        .into_iter()
+        .map(|a| AdoptedRow {
+            id: a.id,
+            title: a.title,
+            status: a.status,
+            responsible_unit: a.responsible_unit,
+            progress: a.progress,
+            latest_update: a.latest_update,
+        })
+        .collect())
 }
 
 /// A co-author of an idea.

@@ -24,6 +24,7 @@ pub mod users;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -132,14 +133,48 @@ pub enum DbError {
 #[derive(Debug)]
 pub struct Manager {
     target: Target,
+    /// Each pooled SQLite connection's page cache, in KiB.
+    cache_kib: i64,
 }
 
 /// SQLite settings applied to every connection. WAL lets readers run beside the one writer; `synchronous = FULL`
 /// fsyncs the WAL at every commit, so a transaction that was acknowledged survives a crash or a power cut (NORMAL
 /// would survive a process crash only); the busy timeout makes a second writer wait instead of failing.
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000; \
-     PRAGMA temp_store = MEMORY;";
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
+
+/// The memory SQLite's page caches may use in all, in KiB ([`set_cache_budget`]).
+static CACHE_BUDGET_KIB: AtomicI64 = AtomicI64::new(DEFAULT_CACHE_MB as i64 * 1024);
+
+/// The default of `SANGTAO_DB_CACHE_MB`.
+pub const DEFAULT_CACHE_MB: u64 = 8;
+
+/// Sets the memory SQLite's page caches may use in all, in MiB (`SANGTAO_DB_CACHE_MB`); call before [`connect`] and
+/// before starting the [`writer::Committer`]. Half is the writer's, which keeps the indexes' pages between batches;
+/// the pooled readers share the other half. `soft_heap_limit`, one limit for the whole process, is set to twice the
+/// budget, which bounds what the prepared statements add.
+///
+/// Why a budget: at a million ideas every connection's cache fills, and ten connections of 32 MB each made the
+/// server's memory several times what a small machine has. Pages left out are in the operating system's file cache,
+/// a copy away, which `bench/mixed.sh` measures.
+pub fn set_cache_budget(mib: u64) {
+    CACHE_BUDGET_KIB.store(mib.saturating_mul(1024) as i64, Ordering::Relaxed);
+}
+
+/// Applies the cache size `kib` and the process's soft heap limit to a SQLite connection.
+fn apply_cache(conn: &mut SqliteConnection, kib: i64) -> QueryResult<()> {
+    let budget = CACHE_BUDGET_KIB.load(Ordering::Relaxed);
+    conn.batch_execute(&format!(
+        "PRAGMA cache_size = -{}; PRAGMA soft_heap_limit = {};",
+        kib.max(64),
+        budget.saturating_mul(2 * 1024)
+    ))
+}
+
+/// The writer's cache: half the budget.
+pub(crate) fn writer_cache_kib() -> i64 {
+    CACHE_BUDGET_KIB.load(Ordering::Relaxed) / 2
+}
 
 impl Manager {
     /// Opens one connection with the concrete driver, so its error is the real one.
@@ -168,7 +203,11 @@ impl r2d2::ManageConnection for Manager {
     type Error = DbError;
 
     fn connect(&self) -> Result<DbConn, DbError> {
-        Manager::open(&self.target)
+        let mut conn = Manager::open(&self.target)?;
+        if let DbConn::Sqlite(c) = &mut conn {
+            apply_cache(c, self.cache_kib).map_err(DbError::Query)?;
+        }
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), DbError> {
@@ -192,6 +231,8 @@ pub fn connect(target: &Target, pool_size: u32) -> Result<Pool, DbError> {
         .connection_timeout(Duration::from_secs(10))
         .build(Manager {
             target: target.clone(),
+            // The readers' half of the budget, shared.
+            cache_kib: CACHE_BUDGET_KIB.load(Ordering::Relaxed) / 2 / i64::from(pool_size.max(1)),
         })?;
     Ok(pool)
 }

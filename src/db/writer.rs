@@ -76,8 +76,10 @@ impl Committer {
                 // caller of its batch waits. The checkpoint thread does it beside the writer instead.
                 conn.batch_execute("PRAGMA wal_autocheckpoint = 0")?;
                 // Every submission touches pages of several indexes; a larger cache than the readers' keeps them
-                // in memory between batches (it grows only as pages are read).
-                conn.batch_execute("PRAGMA cache_size = -131072")?;
+                // in memory between batches (half the cache budget; it grows only as pages are read).
+                if let DbConn::Sqlite(c) = &mut conn {
+                    super::apply_cache(c, super::writer_cache_kib())?;
+                }
                 // The sync thread makes each commit durable before anyone is answered (module documentation).
                 conn.batch_execute("PRAGMA synchronous = NORMAL")?;
                 let mut checkpoints = Manager::open(target)?;
@@ -349,6 +351,7 @@ mod tests {
             .max_size(2)
             .build(Manager {
                 target: target.clone(),
+                cache_kib: 1024,
             })
             .unwrap();
         (dir, target, pool, conn)

@@ -547,6 +547,12 @@ pub struct BenchReport {
     pub open_contest: String,
     /// Personal access tokens of [`BENCH_WRITERS`] verified members of a ward, for submission benchmarks.
     pub writer_tokens: Vec<String>,
+    /// A contest whose first round is open for review, with one idea in a hundred in review in it.
+    pub review_contest: String,
+    /// Its rubric's criterion ids, in order (every score runs 1–10).
+    pub review_criteria: Vec<String>,
+    /// Each open assignment of that round with its reviewer's personal access token: (token, assignment id).
+    pub review_tasks: Vec<(String, String)>,
 }
 
 /// How many members `seed-bench` makes for write benchmarks. A deadline rush is many members sending a few ideas
@@ -555,11 +561,17 @@ pub struct BenchReport {
 pub const BENCH_WRITERS: usize = 20_000;
 /// What `seed-bench` makes, as a number the benchmark scripts compare with theirs (`bench/lib.sh`) to reseed a
 /// database made by an older version. Raise both when the seeded data changes.
-pub const BENCH_SEED_FORMAT: u32 = 2;
+pub const BENCH_SEED_FORMAT: u32 = 3;
 /// The bench contest's per-member idea limit.
 pub const BENCH_WRITER_LIMIT: i32 = 100_000;
 /// The bench contest's slug.
 pub const BENCH_CONTEST: &str = "bench-open";
+/// The slug of the bench contest in review.
+pub const BENCH_REVIEW_CONTEST: &str = "bench-review";
+/// The panel of the bench contest in review; each of its ideas is assigned to [`BENCH_REVIEWS_PER_IDEA`] of them.
+pub const BENCH_REVIEWERS: usize = 100;
+/// Reviews each idea of the bench contest in review gets.
+pub const BENCH_REVIEWS_PER_IDEA: usize = 3;
 
 /// Fills an empty database with the demo units and contests and `n` generated ideas, in transactions of 20,000, each
 /// also adding its ideas to the search index; the index is compacted at the end.
@@ -591,18 +603,23 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
     for k in 0..BENCH_WRITERS {
         let mut w = user("Người viết thử", 100_000 + k, &writer_unit, "member", at);
         w.email = format!("bench-writer{k:05}@example.org");
-        let plain = format!("st_{}", crate::app::secrets::random_token());
-        tokens.push(ApiToken {
-            id: new_id(),
-            user_id: w.id.clone(),
-            name: "bench".into(),
-            token_hash: crate::app::secrets::token_hash(&plain),
-            created_at: at,
-            last_used_at: None,
-            revoked_at: None,
-        });
-        writer_tokens.push(plain);
+        writer_tokens.push(bench_token(&mut tokens, &w.id, at));
         head.users.push(w);
+    }
+    // The panel of the contest in review: district reviewers (no conflict with any ward's idea) with tokens, and the
+    // organizer who assigned them.
+    let district = b.units[b.district].id.clone();
+    let organizer = user("Ban tổ chức đo tải", 200_000, &district, "organizer", at);
+    let organizer_id = organizer.id.clone();
+    head.users.push(organizer);
+    let mut reviewers = Vec::with_capacity(BENCH_REVIEWERS);
+    let mut reviewer_tokens = std::collections::HashMap::new();
+    for k in 0..BENCH_REVIEWERS {
+        let mut r = user("Giám khảo thử", 300_000 + k, &district, "reviewer", at);
+        r.email = format!("bench-reviewer{k:03}@example.org");
+        reviewer_tokens.insert(r.id.clone(), bench_token(&mut tokens, &r.id, at));
+        reviewers.push(r.id.clone());
+        head.users.push(r);
     }
     let mut contests = b.contests.clone();
     let mut contest_categories = b.contest_categories.clone();
@@ -620,7 +637,21 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
         category_id: cat.id.clone(),
         position: cat.position,
     }));
+    let in_review = Contest {
+        id: new_id(),
+        slug: BENCH_REVIEW_CONTEST.into(),
+        title: "Cuộc thi dùng để đo tải chấm điểm".into(),
+        opens_at: vn(2024, 1, 1, 0),
+        closes_at: vn(2025, 1, 1, 0),
+        ..b.contests[1].clone()
+    };
+    contest_categories.extend(b.categories.iter().map(|cat| ContestCategory {
+        contest_id: in_review.id.clone(),
+        category_id: cat.id.clone(),
+        position: cat.position,
+    }));
     contests.push(open);
+    contests.push(in_review.clone());
     let head = SeedData {
         units: b.units.clone(),
         categories: b.categories.clone(),
@@ -660,6 +691,7 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
         (IdeaStatus::Withdrawn, 2),
     ];
     let weight_total: u32 = statuses.iter().map(|(_, w)| w).sum();
+    let mut review_ideas = Vec::new();
     let batch = 20_000u64;
     let mut i = 0u64;
     while i < n {
@@ -676,11 +708,16 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
                 }
                 pick -= w;
             }
+            let mut contest = &b.contests[if k * 10 < n * 9 { 0 } else { 1 }];
+            let reviewed = k % 100 == 50 && k != deep_index && k != n / 2;
+            if reviewed {
+                status = IdeaStatus::InReview;
+                contest = &in_review;
+            }
             if k == deep_index || k == n / 2 {
                 status = IdeaStatus::Submitted;
             }
             let (author_id, unit_id) = &users[rng.random_range(0..users.len())];
-            let contest = &b.contests[if k * 10 < n * 9 { 0 } else { 1 }];
             let listed = truncate_micros(start + Duration::microseconds(k as i64 * step_micros));
             let submitted = (status != IdeaStatus::Draft).then_some(listed);
             let place = &b.units[b.places[rng.random_range(0..b.places.len())]].name;
@@ -694,6 +731,9 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
             }
             if k == n / 2 {
                 idea_id = id.clone();
+            }
+            if reviewed {
+                review_ideas.push(id.clone());
             }
             rows.push(Idea {
                 id,
@@ -726,6 +766,19 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
         write_tx(conn, |c| seed::insert_ideas(c, &rows))?;
         i = end;
     }
+    let round = review::open_round(
+        &in_review.id,
+        &reviewers,
+        &review_ideas,
+        BENCH_REVIEWS_PER_IDEA,
+        vn(2025, 1, 2, 8),
+    );
+    write_tx(conn, |c| review::insert(c, &round, &organizer_id))?;
+    let review_tasks = round
+        .open_assignments()
+        .iter()
+        .filter_map(|(id, _, reviewer)| Some((reviewer_tokens.get(reviewer)?.clone(), id.clone())))
+        .collect();
     // A bulk load leaves the search index in many segments; merge them as a long-running index would be.
     crate::db::search::optimize(conn)?;
     Ok(BenchReport {
@@ -735,5 +788,23 @@ pub fn seed_bench(conn: &mut DbConn, n: u64) -> Result<BenchReport, anyhow::Erro
         deep_cursor,
         open_contest: BENCH_CONTEST.into(),
         writer_tokens,
+        review_contest: BENCH_REVIEW_CONTEST.into(),
+        review_criteria: round.criteria().iter().map(|c| c.id.clone()).collect(),
+        review_tasks,
     })
+}
+
+/// A personal access token for `user_id` named "bench": its row goes to `tokens`, the token itself is returned.
+fn bench_token(tokens: &mut Vec<ApiToken>, user_id: &str, at: NaiveDateTime) -> String {
+    let plain = format!("st_{}", crate::app::secrets::random_token());
+    tokens.push(ApiToken {
+        id: new_id(),
+        user_id: user_id.into(),
+        name: "bench".into(),
+        token_hash: crate::app::secrets::token_hash(&plain),
+        created_at: at,
+        last_used_at: None,
+        revoked_at: None,
+    });
+    plain
 }

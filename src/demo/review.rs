@@ -101,6 +101,8 @@ pub struct ReviewSeed {
     criteria: Vec<CriterionRow>,
     panel: Vec<(String, String)>,
     reviews: Vec<Review>,
+    /// Accepted assignments not reviewed yet: (assignment id, idea, reviewer).
+    assignments: Vec<(String, String, String)>,
 }
 
 /// Adds the 2021 panel's accounts (district reviewers, so no conflict with any idea) to `data`.
@@ -110,6 +112,89 @@ pub fn add_panel(data: &mut SeedData, district_unit: &str) {
         let mut u = super::user(name, 0, district_unit, "reviewer", at);
         u.email = format!("giamkhao{:02}@example.org", n + 1);
         data.users.push(u);
+    }
+}
+
+/// The demo rubric's criteria for round `round` of `contest_id`.
+fn criteria_rows(contest_id: &str, round: i32) -> Vec<CriterionRow> {
+    CRITERIA
+        .iter()
+        .enumerate()
+        .map(|(position, (name, description, weight, levels))| {
+            let levels: Vec<Level> = [1, 4, 7, 10]
+                .into_iter()
+                .zip(levels)
+                .map(|(score, text)| Level {
+                    score,
+                    text: (*text).into(),
+                })
+                .collect();
+            CriterionRow {
+                id: new_id(),
+                contest_id: contest_id.into(),
+                round,
+                position: position as i32,
+                name: (*name).into(),
+                description: (*description).into(),
+                weight: *weight,
+                min_score: 1,
+                max_score: 10,
+                levels: serde_json::to_string(&levels).unwrap_or_else(|_| "[]".into()),
+            }
+        })
+        .collect()
+}
+
+/// An open first round of `contest_id` for the mixed-load benchmark: the demo rubric, `reviewers` as its panel, and
+/// each of `ideas` assigned (accepted, not yet reviewed) to `per_idea` of them, spread evenly.
+pub fn open_round(
+    contest_id: &str,
+    reviewers: &[String],
+    ideas: &[String],
+    per_idea: usize,
+    at: NaiveDateTime,
+) -> ReviewSeed {
+    let mut seed = ReviewSeed {
+        rounds: vec![Round {
+            contest_id: contest_id.into(),
+            round: 1,
+            reviews_per_idea: per_idea as i32,
+            due_at: Some(at + Duration::days(3650)),
+            locked_at: None,
+            closed_at: None,
+            created_at: at,
+        }],
+        criteria: criteria_rows(contest_id, 1),
+        panel: reviewers
+            .iter()
+            .map(|r| (contest_id.to_string(), r.clone()))
+            .collect(),
+        ..ReviewSeed::default()
+    };
+    if reviewers.is_empty() {
+        return seed;
+    }
+    // Reviewer k, k + step, k + 2·step, …: distinct for each idea while per_idea · step stays below the panel size.
+    let step = (reviewers.len() / per_idea.max(1)).max(1);
+    for (k, idea) in ideas.iter().enumerate() {
+        for j in 0..per_idea.min(reviewers.len()) {
+            let r = (k + j * step) % reviewers.len();
+            seed.assignments
+                .push((new_id(), idea.clone(), reviewers[r].clone()));
+        }
+    }
+    seed
+}
+
+impl ReviewSeed {
+    /// The criteria of the seeded rubric.
+    pub fn criteria(&self) -> &[CriterionRow] {
+        &self.criteria
+    }
+
+    /// The assignments without a review yet: (assignment id, idea, reviewer).
+    pub fn open_assignments(&self) -> &[(String, String, String)] {
+        &self.assignments
     }
 }
 
@@ -149,28 +234,7 @@ pub fn build(data: &SeedData) -> ReviewSeed {
             .collect(),
         ..ReviewSeed::default()
     };
-    for (position, (name, description, weight, levels)) in CRITERIA.iter().enumerate() {
-        let levels: Vec<Level> = [1, 4, 7, 10]
-            .into_iter()
-            .zip(levels)
-            .map(|(score, text)| Level {
-                score,
-                text: (*text).into(),
-            })
-            .collect();
-        seed.criteria.push(CriterionRow {
-            id: new_id(),
-            contest_id: contest.id.clone(),
-            round: 1,
-            position: position as i32,
-            name: (*name).into(),
-            description: (*description).into(),
-            weight: *weight,
-            min_score: 1,
-            max_score: 10,
-            levels: serde_json::to_string(&levels).unwrap_or_else(|_| "[]".into()),
-        });
-    }
+    seed.criteria = criteria_rows(&contest.id, 1);
     let rubric = Rubric::new(
         seed.criteria
             .iter()
@@ -274,6 +338,39 @@ pub fn insert(conn: &mut DbConn, seed: &ReviewSeed, organizer_id: &str) -> Query
             ))
             .execute(conn)?;
     }
+    let Some(first) = seed.rounds.first() else {
+        return Ok(());
+    };
+    for chunk in seed.assignments.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, idea, reviewer)| {
+                (
+                    assignments::id.eq(id),
+                    assignments::contest_id.eq(&first.contest_id),
+                    assignments::round.eq(first.round),
+                    assignments::idea_id.eq(idea),
+                    assignments::reviewer_id.eq(reviewer),
+                    assignments::status.eq("accepted"),
+                    assignments::due_at.eq(first.due_at),
+                    assignments::created_by.eq(organizer_id),
+                    assignments::created_at.eq(first.created_at),
+                    assignments::updated_at.eq(first.created_at),
+                    assignments::notified_at.eq(Some(first.created_at)),
+                )
+            })
+            .collect();
+        // One statement per 500 rows (a bulk load), with the concrete connection: multi-row inserts do not go
+        // through the multi-connection.
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(assignments::table)
+                .values(rows)
+                .execute(c)?,
+            DbConn::Postgres(c) => diesel::insert_into(assignments::table)
+                .values(rows)
+                .execute(c)?,
+        };
+    }
     bulk_insert!(conn, reviews::table, seed.reviews, 200);
     for r in &seed.reviews {
         diesel::insert_into(review_history::table)
@@ -297,6 +394,26 @@ pub fn insert(conn: &mut DbConn, seed: &ReviewSeed, organizer_id: &str) -> Query
 mod tests {
     use super::*;
     use std::collections::{BTreeMap, BTreeSet};
+
+    #[test]
+    fn an_open_round_gives_each_idea_distinct_reviewers_spread_evenly() {
+        let reviewers: Vec<String> = (0..10).map(|k| format!("r{k}")).collect();
+        let ideas: Vec<String> = (0..20).map(|k| format!("i{k}")).collect();
+        let at = crate::demo::vn(2025, 1, 2, 8);
+        let seed = open_round("c", &reviewers, &ideas, 3, at);
+        assert_eq!(seed.criteria().len(), CRITERIA.len());
+        assert!(seed.rounds[0].closed_at.is_none() && seed.rounds[0].locked_at.is_none());
+        let mut by_idea: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut load: BTreeMap<&str, usize> = BTreeMap::new();
+        for (_, idea, reviewer) in seed.open_assignments() {
+            by_idea.entry(idea).or_default().insert(reviewer);
+            *load.entry(reviewer).or_default() += 1;
+        }
+        assert_eq!(by_idea.len(), 20);
+        assert!(by_idea.values().all(|rs| rs.len() == 3), "{by_idea:?}");
+        assert_eq!(load.len(), 10);
+        assert!(load.values().all(|&n| n == 6), "{load:?}");
+    }
 
     #[test]
     fn every_reviewed_idea_has_three_reviewers_and_the_applied_ones_score_higher() {

@@ -769,7 +769,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .finish()
         }),
     )
-    .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()));
+    .route("/api/openapi.json", web::get().to(openapi_json))
+    // The interactive documentation reads the document from that address; it does not keep a copy of its own.
+    .service(
+        SwaggerUi::new("/api/docs/{_:.*}")
+            .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
+    );
+}
+
+/// The OpenAPI document, serialized once for the whole process: kept as a value it is several megabytes, and every
+/// HTTP worker used to hold its own.
+static OPENAPI_JSON: std::sync::LazyLock<web::Bytes> = std::sync::LazyLock::new(|| {
+    serde_json::to_vec(&ApiDoc::openapi())
+        .map(web::Bytes::from)
+        .unwrap_or_default()
+});
+
+/// `GET /api/openapi.json`.
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(JSON)
+        .body(OPENAPI_JSON.clone())
 }
 
 /// The review panel's API: the panel, invitations, conflicts of interest and recusal.

@@ -5,8 +5,13 @@
 //! - only anonymous GETs are cached, and only what they would get anyway: nothing personal is ever stored;
 //! - every write in this process bumps [`PageCache::bump`], which empties it at once; a time-to-live bounds how stale
 //!   a page can be when another process or instance writes to the same database;
+//! - except "lasting" entries: counts over every idea (the statistics), which take a quarter of a second to make at
+//!   a million ideas and would otherwise be made again after every submission. They outlive writes and are kept
+//!   [`LASTING_FACTOR`] times the time-to-live (ten seconds by default): the counts a visitor sees may be that old;
 //! - entries vary on the full path and query and on the language; a gzip copy is made once per entry;
-//! - the number of entries is bounded (visitors choose cursors), by dropping everything when full.
+//! - the cache is bounded (visitors choose cursors and ids) in entries and in bytes, which keeps the server's memory
+//!   small whatever is browsed: when a new entry would pass a bound, expired and stale entries go first, and
+//!   everything goes if that is not enough.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -23,11 +28,18 @@ use super::i18n::Lang;
 /// The name of the session cookie; a request carrying it is personal and never cached.
 pub const SESSION_COOKIE: &str = "session";
 const MAX_ENTRIES: usize = 4096;
+/// Bodies and their gzip copies together. A page is 10–60 KB, so this holds the hot pages of a busy minute; it is
+/// what keeps the cache from being most of the server's memory (the mixed-load benchmark measures the whole).
+const MAX_BYTES: usize = 4 << 20;
+/// How many times the time-to-live a lasting entry is kept.
+pub const LASTING_FACTOR: u32 = 10;
 
 /// One cached response.
 pub struct Entry {
     version: u64,
     made: Instant,
+    /// Kept across writes, for [`LASTING_FACTOR`] times the time-to-live.
+    lasting: bool,
     /// Content type of the body.
     pub content_type: &'static str,
     /// The body as rendered.
@@ -40,7 +52,44 @@ pub struct Entry {
 pub struct PageCache {
     ttl: Duration,
     version: AtomicU64,
-    entries: Mutex<HashMap<String, Arc<Entry>>>,
+    entries: Mutex<Store>,
+}
+
+/// The entries and the bytes their bodies hold.
+#[derive(Default)]
+struct Store {
+    map: HashMap<String, Arc<Entry>>,
+    bytes: usize,
+}
+
+impl Entry {
+    fn size(&self) -> usize {
+        self.body.len() + self.gzip.len()
+    }
+}
+
+impl Store {
+    fn clear(&mut self) {
+        self.map.clear();
+        self.bytes = 0;
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Entry) -> bool) {
+        self.map.retain(|_, e| keep(e));
+        self.bytes = self.map.values().map(|e| e.size()).sum();
+    }
+
+    /// Makes room for `size` more bytes and one more entry: drops what can no longer be served, then everything if
+    /// that is not enough.
+    fn make_room(&mut self, size: usize, fresh: impl Fn(&Entry) -> bool) {
+        if self.map.len() < MAX_ENTRIES && self.bytes + size <= MAX_BYTES {
+            return;
+        }
+        self.retain(fresh);
+        if self.map.len() >= MAX_ENTRIES || self.bytes + size > MAX_BYTES {
+            self.clear();
+        }
+    }
 }
 
 impl PageCache {
@@ -49,15 +98,24 @@ impl PageCache {
         PageCache {
             ttl,
             version: AtomicU64::new(0),
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Store::default()),
         }
     }
 
-    /// Forget everything: call after every committed write.
+    /// Forget everything but the lasting entries: call after every committed write.
     pub fn bump(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
-        if let Ok(mut map) = self.entries.lock() {
-            map.clear();
+        if let Ok(mut store) = self.entries.lock() {
+            store.retain(|e| e.lasting);
+        }
+    }
+
+    /// Whether `e` may still be served, `now` being the current version.
+    fn fresh(&self, e: &Entry, now: u64) -> bool {
+        if e.lasting {
+            e.made.elapsed() < self.ttl * LASTING_FACTOR
+        } else {
+            e.version == now && e.made.elapsed() < self.ttl
         }
     }
 
@@ -80,10 +138,8 @@ impl PageCache {
     /// A fresh entry for `key`, if any.
     pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
         let now = self.version.load(Ordering::SeqCst);
-        let map = self.entries.lock().ok()?;
-        map.get(key)
-            .filter(|e| e.version == now && e.made.elapsed() < self.ttl)
-            .cloned()
+        let store = self.entries.lock().ok()?;
+        store.map.get(key).filter(|e| self.fresh(e, now)).cloned()
     }
 
     /// The version to pass to [`PageCache::put`]; read it before loading the data, so a write that lands while the
@@ -92,11 +148,12 @@ impl PageCache {
         self.version.load(Ordering::SeqCst)
     }
 
-    /// Stores a rendered body made from data read at `version`, and returns the entry.
+    /// Stores a rendered body made from data read at `version` (lasting or not), and returns the entry.
     pub fn put(
         &self,
         key: String,
         version: u64,
+        lasting: bool,
         content_type: &'static str,
         body: String,
     ) -> Arc<Entry> {
@@ -105,15 +162,21 @@ impl PageCache {
         let entry = Arc::new(Entry {
             version,
             made: Instant::now(),
+            lasting,
             content_type,
             body,
             gzip,
         });
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= MAX_ENTRIES {
-                map.clear();
+        let size = entry.size();
+        if size <= MAX_BYTES
+            && let Ok(mut store) = self.entries.lock()
+        {
+            let now = self.version();
+            store.make_room(size, |e| self.fresh(e, now));
+            if let Some(old) = store.map.insert(key, entry.clone()) {
+                store.bytes -= old.size();
             }
-            map.insert(key, entry.clone());
+            store.bytes += size;
         }
         entry
     }
@@ -156,5 +219,138 @@ pub fn respond(req: &HttpRequest, entry: &Entry) -> actix_web::HttpResponse {
         res.body(entry.gzip.clone())
     } else {
         res.body(entry.body.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body of `n` bytes that gzip cannot shrink much (so both copies count), different for each `seed`.
+    fn body(n: usize, seed: u64) -> String {
+        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                char::from(b'a' + (x >> 59) as u8 % 26)
+            })
+            .collect()
+    }
+
+    fn held(cache: &PageCache) -> (usize, usize) {
+        let store = cache.entries.lock().unwrap();
+        let sum: usize = store.map.values().map(|e| e.size()).sum();
+        assert_eq!(store.bytes, sum, "the running total matches the entries");
+        (store.map.len(), store.bytes)
+    }
+
+    #[test]
+    fn the_cache_never_holds_more_than_its_byte_bound() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        for k in 0..400 {
+            let v = cache.version();
+            cache.put(
+                format!("vi|/ideas/{k}?"),
+                v,
+                false,
+                "text/html",
+                body(60_000, k),
+            );
+            assert!(
+                held(&cache).1 <= MAX_BYTES,
+                "after {k} pages: {:?}",
+                held(&cache)
+            );
+        }
+        // The newest page is there to serve.
+        assert!(cache.get("vi|/ideas/399?").is_some());
+        let (entries, bytes) = held(&cache);
+        assert!(
+            entries > 10 && bytes > MAX_BYTES / 4,
+            "{entries} entries, {bytes} bytes"
+        );
+    }
+
+    #[test]
+    fn expired_pages_go_before_fresh_ones() {
+        let cache = PageCache::new(Duration::from_millis(200));
+        let v = cache.version();
+        // Fill about three quarters of the bound with pages that will expire.
+        let mut k = 0;
+        while held(&cache).1 < MAX_BYTES * 3 / 4 {
+            cache.put(
+                format!("vi|/old/{k}?"),
+                v,
+                false,
+                "text/html",
+                body(60_000, k),
+            );
+            k += 1;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+        cache.put(
+            "vi|/hot?".into(),
+            v,
+            false,
+            "text/html",
+            body(60_000, 9_999),
+        );
+        // Then a quarter of new pages more than fits: the expired ones make room, the fresh hot page stays.
+        for j in 0..(k / 3) {
+            cache.put(
+                format!("vi|/new/{j}?"),
+                v,
+                false,
+                "text/html",
+                body(60_000, 10_000 + j),
+            );
+        }
+        assert!(cache.get("vi|/hot?").is_some(), "{:?}", held(&cache));
+        assert!(held(&cache).1 <= MAX_BYTES);
+    }
+
+    #[test]
+    fn a_write_empties_the_cache_and_its_count() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        cache.put(
+            "vi|/ideas?".into(),
+            cache.version(),
+            false,
+            "text/html",
+            body(1000, 1),
+        );
+        assert_eq!(held(&cache).0, 1);
+        cache.bump();
+        assert_eq!(held(&cache), (0, 0));
+        assert!(cache.get("vi|/ideas?").is_none());
+    }
+
+    #[test]
+    fn lasting_entries_outlive_writes_but_not_their_time() {
+        let cache = PageCache::new(Duration::from_millis(30));
+        cache.put(
+            "vi|/stats?".into(),
+            cache.version(),
+            true,
+            "text/html",
+            body(1000, 1),
+        );
+        cache.put(
+            "vi|/ideas?".into(),
+            cache.version(),
+            false,
+            "text/html",
+            body(1000, 2),
+        );
+        cache.bump();
+        assert!(cache.get("vi|/stats?").is_some(), "kept across a write");
+        assert!(cache.get("vi|/ideas?").is_none());
+        // Past the plain time-to-live, still there; past ten times it, gone.
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(cache.get("vi|/stats?").is_some());
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(cache.get("vi|/stats?").is_none());
     }
 }

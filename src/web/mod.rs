@@ -123,6 +123,35 @@ impl AppState {
     where
         F: FnOnce(&mut DbConn) -> Result<String, AppError> + Send + 'static,
     {
+        self.cached_as(req, lang, content_type, false, render).await
+    }
+
+    /// [`AppState::cached`] for counts over every idea (statistics): the page outlives writes, for ten times the
+    /// page cache's time-to-live (see [`cache`]).
+    pub async fn cached_counts<F>(
+        &self,
+        req: &HttpRequest,
+        lang: Lang,
+        content_type: &'static str,
+        render: F,
+    ) -> Result<HttpResponse, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<String, AppError> + Send + 'static,
+    {
+        self.cached_as(req, lang, content_type, true, render).await
+    }
+
+    async fn cached_as<F>(
+        &self,
+        req: &HttpRequest,
+        lang: Lang,
+        content_type: &'static str,
+        lasting: bool,
+        render: F,
+    ) -> Result<HttpResponse, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<String, AppError> + Send + 'static,
+    {
         let key = self.cache.key(req, lang);
         if let Some(entry) = key.as_deref().and_then(|k| self.cache.get(k)) {
             return Ok(cache::respond(req, &entry));
@@ -130,7 +159,10 @@ impl AppState {
         let version = self.cache.version();
         let body = self.with_conn(render).await?;
         Ok(match key {
-            Some(k) => cache::respond(req, &self.cache.put(k, version, content_type, body)),
+            Some(k) => cache::respond(
+                req,
+                &self.cache.put(k, version, lasting, content_type, body),
+            ),
             None => HttpResponse::Ok().content_type(content_type).body(body),
         })
     }
@@ -494,8 +526,16 @@ pub fn serve(
     listener: std::net::TcpListener,
 ) -> std::io::Result<Server> {
     let workers = state.config.workers;
+    // Database work runs on each worker's blocking pool (`with_conn`, `with_writer`). More threads in all than
+    // database connections only wait for one, and each thread costs memory (its stack, its allocator cache, and
+    // what the connections' caches scatter over it): actix's default of 512 shared by the workers let a burst of
+    // requests add a hundred megabytes.
+    let blocking = (state.config.db_pool_size as usize)
+        .div_ceil(workers.max(1))
+        .max(2);
     let server = HttpServer::new(move || app(state.clone()))
         .workers(workers)
+        .worker_max_blocking_threads(blocking)
         .shutdown_timeout(10)
         .listen(listener)?
         .run();

@@ -223,8 +223,9 @@ pub fn contest_share(lang: Lang, base_url: &str, unit: &str, contest: &Contest) 
     Share::new(lang, "website", &contest.title, description, image)
 }
 
-/// How many cards are kept in memory (a card is 30–80 KB).
-const MAX_CARDS: usize = 256;
+/// How many cards are kept in memory (a card is 30–80 KB, so at most about 5 MB: a crawler walking every idea's card
+/// must not make the server large).
+const MAX_CARDS: usize = 64;
 
 /// Cards already drawn, by what they show, and the gate that lets one be drawn at a time.
 #[derive(Default)]

@@ -299,7 +299,7 @@ pub async fn page(
     let ctx = ctx_of(&req, &state);
     let lang = ctx.lang;
     state
-        .cached(&req, lang, HTML, move |conn| {
+        .cached_counts(&req, lang, HTML, move |conn| {
             let s = app_stats::load(conn, slug.as_deref(), db::now())?;
             let heading = match &s.contest {
                 Some(c) => lang.tf("stats.heading_contest", &[("contest", &c.title)]),
@@ -505,7 +505,7 @@ pub async fn api(
     let slug = q.slug();
     let lang = Lang::of_request(&req);
     state
-        .cached(&req, lang, JSON, move |conn| {
+        .cached_counts(&req, lang, JSON, move |conn| {
             let s = app_stats::load(conn, slug.as_deref(), db::now())?;
             serde_json::to_string(&dto(s)).map_err(|e| AppError::Internal(e.to_string()))
         })

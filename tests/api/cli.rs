@@ -80,6 +80,28 @@ fn seed_bench_prints_targets() {
         .find_map(|l| l.strip_prefix("idea_id="))
         .unwrap();
     assert!(uuid::Uuid::parse_str(id).is_ok());
+    // The contest in review: one idea in a hundred, each assigned to three of the panel, with a five-criterion rubric.
+    assert!(out.contains("review_contest=bench-review"), "{out}");
+    let criteria = out
+        .lines()
+        .find_map(|l| l.strip_prefix("review_criteria="))
+        .unwrap();
+    assert_eq!(criteria.split(',').count(), 5, "{criteria}");
+    let tasks: Vec<(&str, &str)> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("review_task="))
+        .map(|t| t.split_once(' ').unwrap())
+        .collect();
+    assert_eq!(tasks.len(), 30 * 3);
+    let assignments: std::collections::BTreeSet<&str> = tasks.iter().map(|t| t.1).collect();
+    assert_eq!(assignments.len(), tasks.len(), "one line per assignment");
+    let reviewers: std::collections::BTreeSet<&str> = tasks.iter().map(|t| t.0).collect();
+    assert!(
+        reviewers.len() >= 30,
+        "spread over the panel: {}",
+        reviewers.len()
+    );
+    assert!(reviewers.iter().all(|t| t.starts_with("st_")));
 }
 
 #[test]
