@@ -52,6 +52,8 @@ const auth = {};
 /** Values accepted, by where they are expected: the pages check them. */
 const shown = {};
 const expect = (key, ...values) => (shown[key] ||= []).push(...values.flat());
+/** The values expected at `key` (none if the step that sends them failed: it reports that itself). */
+const seen = (key) => shown[key] || [];
 const ideas = [];
 const extraContests = [];
 let importReport;
@@ -468,6 +470,43 @@ test('an imported CSV file with hostile cells and a hostile name', async () => {
   assert.equal(nul.status, 400, nul.text);
 });
 
+// A file's name loses everything up to its last slash (folders), and a browser sends a quote as %22: markup without
+// either.
+const UPLOAD_NAME = hostile('upload', ['markup without a slash', '<img src=x onerror=window.__pwned=1>',
+  '<img src=x onerror='], 100);
+const UPLOAD_HEADER = hostile('header', CORPUS[0], 120);
+const UPLOAD_TITLES = CORPUS.slice(4, 7).map((p) => hostile('utitle', p, 150));
+const UPLOAD_CELLS = CORPUS.slice(0, 3).map((p) => hostile('ucell', p));
+
+test('the import page takes a hostile CSV file: its name, a column and cells shown as text', async () => {
+  const { page } = people.admin;
+  const rows = [['Title', 'Summary', 'Situation', 'Solution', 'Impact', 'Category', 'Full name', 'Email address',
+    UPLOAD_HEADER.text]];
+  for (const [k, title] of UPLOAD_TITLES.entries()) {
+    rows.push([title.text, PAD + title.text, PAD, PAD, PAD, 'Văn minh đô thị', IMPORT_NAMES[k].text,
+      `tai.len.${k}.${RUN}@example.org`, UPLOAD_CELLS[k].text]);
+  }
+  await open(page, `/organize/contests/${SLUG}/import`);
+  await page.setInputFiles('#f-file', { name: `${UPLOAD_NAME.text}.csv`, mimeType: 'text/csv',
+    buffer: Buffer.from(csv(rows)) });
+  await submit(page, 'form[enctype="multipart/form-data"] button[type="submit"]');
+  tally.sent += 2 + UPLOAD_TITLES.length + UPLOAD_CELLS.length;
+  tally.accepted += 2 + UPLOAD_TITLES.length + UPLOAD_CELLS.length;
+  // The mapping page: the unknown (hostile) column is shown with its sample cells, and left out.
+  tally.pages += 1;
+  await check(page, `the mapping page (${page.url()})`, [UPLOAD_NAME, UPLOAD_HEADER, ...UPLOAD_CELLS]);
+  await submit(page, 'main form[method="post"]:not([enctype]) button[type="submit"]');
+  const report = page.url();
+  for (let n = 0; n < 100 && (await page.locator('meta[http-equiv="refresh"]').count()) > 0; n += 1) {
+    await new Promise((r) => setTimeout(r, 200));
+    await open(page, report);
+  }
+  tally.pages += 1;
+  await check(page, `the import report (${report})`, [UPLOAD_NAME]);
+  assert.match(await page.locator('#counts').innerText(), /3/, 'the three rows are imported');
+  expect('screening', UPLOAD_TITLES);
+});
+
 // ---- NUL and empty values everywhere they can go ----------------------------------------------------------------
 
 test('a NUL character is refused naming the field, never a 5xx', async () => {
@@ -507,10 +546,10 @@ function pages() {
       ['all ideas', '/ideas', IMPORT_TITLES],
       ['the contest\'s ideas', `/ideas?contest=${SLUG}`, [TITLES[0], ...IMPORT_TITLES, ...categoriesVi]],
       ['a search for a hostile word', `/ideas?q=${encodeURIComponent(CORPUS[0][1])}`, [IMPORT_TITLES[0]]],
-      ['the contest', `/contests/${SLUG}`, shown.contest],
+      ['the contest', `/contests/${SLUG}`, seen('contest')],
       ...extraContests.map(([slug, title]) => [`contest ${title.label}`, `/contests/${slug}`, [title]]),
-      ['the adopted idea', `/ideas/${ideas[0]}`, [...shown['adopted idea'], NAMES[0]]],
-      ['the discontinued idea', `/ideas/${ideas[1]}`, shown['discontinued idea']],
+      ['the adopted idea', `/ideas/${ideas[0]}`, [...seen('adopted idea'), NAMES[0]]],
+      ['the discontinued idea', `/ideas/${ideas[1]}`, seen('discontinued idea')],
       ['the showcase', '/adopted', [MILESTONE]],
       ['the contest\'s showcase', `/adopted?contest=${SLUG}`, [TITLES[0], MILESTONE]],
       ['stats', '/stats', [TITLES[0]]],
@@ -519,36 +558,36 @@ function pages() {
       ...imported.map((row, k) => [`imported idea ${k + 1}`, `/ideas/${row.idea_id}`, [IMPORT_TITLES[k]]]),
     ],
     member: [
-      ['profile', '/profile', shown.profile],
+      ['profile', '/profile', seen('profile')],
       ['my ideas', '/me/ideas', []],
-      ...ideas.map((id, k) => [`my idea ${k + 1}`, `/me/ideas/${id}`, shown[`my idea ${k}`]]),
+      ...ideas.map((id, k) => [`my idea ${k + 1}`, `/me/ideas/${id}`, seen(`my idea ${k}`)]),
     ],
     reviewer: [
       ['dashboard', '/review', [TITLES[0]]],
       ['profile', '/profile', [REVIEWER.name]],
       // The two reviewed (the declined and the recused ones are no longer the reviewer's to open).
       ...ideas.slice(0, 2).map((id, k) => [`assignment ${k + 1}`, `/review/assignments/${assignments[id]}`,
-        [...shown['review form'], ...shown[`review ${k}`]]]),
+        [...seen('review form'), ...seen(`review ${k}`)]]),
     ],
     admin: [
-      ['contests', '/organize/contests', shown.contests],
+      ['contests', '/organize/contests', seen('contests')],
       ['contest settings', `${o}/edit`, [TITLES[0], ...DESCRIPTIONS, ...RULES, ...categoriesVi]],
-      ['screening', `${o}/screening`, IMPORT_TITLES],
+      ['screening', `${o}/screening`, [...IMPORT_TITLES, ...seen('screening')]],
       ['screened ineligible', `${o}/screening?status=ineligible`, []],
       ['audit log', `${o}/audit`, [FILE_NAME, DISCONTINUED, MILESTONE, RECUSE, DECLINE, ...SCREEN_REASONS]],
-      ['rubric', `${o}/rubric`, shown.rubric],
-      ['panel', `${o}/panel`, shown.panel],
+      ['rubric', `${o}/rubric`, seen('rubric')],
+      ['panel', `${o}/panel`, seen('panel')],
       ['assignments', `${o}/assignments`, []],
-      ['conflicts', `${o}/conflicts`, shown.conflicts],
+      ['conflicts', `${o}/conflicts`, seen('conflicts')],
       ['decisions', `${o}/decisions`, []],
       ['results', `${o}/results`, []],
       ['adoption', `${o}/adoption`, []],
-      ['adoption of the adopted idea', `${o}/ideas/${ideas[0]}/adoption`, shown['adopted idea']],
-      ['adoption of the discontinued idea', `${o}/ideas/${ideas[1]}/adoption`, shown['discontinued idea']],
+      ['adoption of the adopted idea', `${o}/ideas/${ideas[0]}/adoption`, seen('adopted idea')],
+      ['adoption of the discontinued idea', `${o}/ideas/${ideas[1]}/adoption`, seen('discontinued idea')],
       ['near-duplicates', `${o}/duplicates`, []],
-      ['import', `${o}/import`, [FILE_NAME]],
-      ['the import report', `${o}/imports/${importReport?.id}`, shown['import report']],
-      ['users', '/admin/users', shown.users],
+      ['import', `${o}/import`, [FILE_NAME, UPLOAD_NAME]],
+      ['the import report', `${o}/imports/${importReport?.id}`, seen('import report')],
+      ['users', '/admin/users', seen('users')],
       ['a search of users', `/admin/users?q=${encodeURIComponent(CORPUS[1][1])}`, [NAMES[1]]],
       ['outgoing mail', '/admin/mail', []],
     ],
