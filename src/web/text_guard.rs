@@ -1,7 +1,8 @@
-//! No NUL character in what people send. PostgreSQL cannot store U+0000 in text (the insert fails, which would be
-//! a 500), no form can type one, and no text of the portal needs one; so a JSON or form body, a query string or a
-//! path that carries one is refused here, before any handler, with a 400 naming each field that holds it. One place
-//! for every route, so SQLite and PostgreSQL answer alike and no new field can forget the rule.
+//! No NUL character in what people send (the rule: `domain::validation::NUL_CHARACTER`). PostgreSQL cannot store
+//! U+0000 in text (the insert fails, which would be a 500), no form can type one, and no text of the portal needs
+//! one; so a JSON or form body, a query string or a path that carries one is refused here, before any handler, with
+//! a 400 naming each field that holds it. One place for every route, so SQLite and PostgreSQL answer alike and no
+//! new field can forget the rule.
 
 use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -12,14 +13,12 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::error::AppError;
-use crate::domain::validation::FieldError;
+use crate::domain::listing::ParamError;
+use crate::domain::validation::{FieldError, NUL_CHARACTER};
 
 /// The largest JSON body read for the check: the JSON extractor's own limit (actix's default, 2 MiB), so a body
 /// refused for its size is refused as before.
 const JSON_LIMIT: usize = 2 * 1024 * 1024;
-
-/// The code of the problem (`validation.nul_character` in the translation files).
-pub const NUL_CODE: &str = "nul_character";
 
 /// What kind of body a request carries, as far as this check is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +98,7 @@ fn refuse(fields: Vec<String>) -> Result<(), AppError> {
     Err(AppError::Invalid(
         fields
             .iter()
-            .map(|f| FieldError::new(f, NUL_CODE))
+            .map(|f| FieldError::new(f, NUL_CHARACTER))
             .collect(),
     ))
 }
@@ -123,7 +122,13 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
     if req.path().to_ascii_lowercase().contains("%00") {
         return Err(AppError::NotFound("page"));
     }
-    refuse(nul_fields_urlencoded(req.query_string().as_bytes()))?;
+    // A query parameter is refused as every bad parameter is: `bad_parameter`, naming it.
+    if let Some(param) = nul_fields_urlencoded(req.query_string().as_bytes())
+        .into_iter()
+        .next()
+    {
+        return Err(AppError::BadParam(ParamError::named(param, NUL_CHARACTER)));
+    }
     let kind = body_kind(req);
     if kind == Body::Other {
         return Ok(());
@@ -140,8 +145,9 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
     refuse(fields)
 }
 
-/// Middleware: refuses a request whose path, query string, or JSON or form body carries a NUL character (400
-/// `validation_failed`, each such field under `nul_character`; a path: 404). The refusal goes to the error mapping
+/// Middleware: refuses a request whose path, query string, or JSON or form body carries a NUL character (a body:
+/// 400 `validation_failed`, each such field under `nul_character`; a query parameter: 400 `bad_parameter`; a
+/// path: 404). The refusal goes to the error mapping
 /// like any other.
 pub async fn refuse_nul(
     mut req: ServiceRequest,

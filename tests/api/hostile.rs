@@ -7,7 +7,7 @@ use reqwest::Method;
 use sangtao::db::schema::{contests, ideas, users};
 use serde_json::{Value, json};
 
-use crate::adoption::idea_at;
+use crate::adoption::{idea_at, milestone_form};
 use crate::helpers::{
     call, each_engine, form, form_csrf, make_token, make_user, new_client, set_unit, unescape,
 };
@@ -138,6 +138,7 @@ fn a_nul_character_is_refused_naming_the_field_and_nothing_is_stored() {
             .filter(users::email.like("%.nul@example.org"))
             .filter(users::email.ne("bantochuc.nul@example.org"))
             .filter(users::email.ne("thanhvien.nul@example.org"))
+            .filter(users::email.ne("quantri.nul@example.org"))
             .count()
             .get_result(&mut conn)
             .unwrap();
@@ -151,7 +152,23 @@ fn a_nul_character_is_refused_naming_the_field_and_nothing_is_stored() {
             "/api/v1/ideas?q=%C4%91%C3%A8n%00",
             None,
         );
-        assert_nul_refused(status, &body, "q", "a search");
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(
+            body["error"]["code"], "bad_parameter",
+            "as every bad parameter: {body}"
+        );
+        assert_eq!(
+            body["error"]["fields"]["q"][0]["code"], "nul_character",
+            "{body}"
+        );
+        let admin = make_user(app, "quantri.nul@example.org", PASSWORD, "admin");
+        let r = new_client()
+            .get(app.url("/admin/users?q=a%00"))
+            .bearer_auth(make_token(app, &admin))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "a search of accounts");
+        assert!(r.text().unwrap().contains("ký tự NUL"), "the page says why");
         let r = new_client()
             .get(app.url("/contests/sang-tao-tre-2026%00"))
             .send()
@@ -192,7 +209,7 @@ fn other_hostile_text_is_kept_exactly_as_sent() {
 }
 
 #[test]
-fn the_organizers_adoption_page_shows_why_an_idea_was_discontinued_as_text() {
+fn adoption_text_refuses_a_nul_even_in_a_multipart_form_and_the_reason_to_stop_is_shown_as_text() {
     each_engine(|app| {
         let author = make_user(app, "tacgia.doc@example.org", PASSWORD, "member");
         let token = make_token(app, &author);
@@ -212,6 +229,27 @@ fn the_organizers_adoption_page_shows_why_an_idea_was_discontinued_as_text() {
             ),
         );
         assert_eq!(code, 200, "{body}");
+        // A milestone form is multipart (it carries photos), which the check of JSON and form bodies does not
+        // read: its text is checked where it is read.
+        let (content_type, form) = milestone_form(
+            &[
+                ("happened_on", "2026-11-02"),
+                ("body", NUL),
+                ("progress", "30"),
+            ],
+            &[],
+        );
+        let r = new_client()
+            .post(app.url(&format!(
+                "/api/v1/contests/sang-tao-tre-2026/ideas/{id}/milestones"
+            )))
+            .bearer_auth(&org)
+            .header("content-type", content_type)
+            .body(form)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        assert_nul_refused(status, &r.json().unwrap(), "body", "a multipart milestone");
         let reason = "<script>alert(1)</script> Phường đã lắp đèn bằng ngân sách riêng 🚀";
         let (code, body) = call(
             app,

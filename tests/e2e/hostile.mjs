@@ -22,7 +22,7 @@ export const PAYLOADS = [
 ];
 
 /** A word too long for any line (a pasted link, a hash): the page must wrap it, not widen. */
-export const LONG_WORD = ['long unbroken word', `https://vi.example.org/${'đường-hẻm-tối-'.repeat(12)}`, null];
+export const LONG_WORD = ['long unbroken word', `https://vi.example.org/${'đườnghẻmtối'.repeat(16)}`, null];
 
 /** The corpus the form tests send: the payloads and the long word. */
 export const CORPUS = [...PAYLOADS, LONG_WORD];
@@ -32,6 +32,12 @@ export const PHONE_WIDTH = 390;
 
 /** What the hostile tests did, for their summary line. */
 export const tally = { sent: 0, accepted: 0, refused: 0, pages: 0, mails: 0, feeds: 0 };
+
+/** Counts `values` hostile values sent some other way than `send` (a form, a file), accepted or refused. */
+export function counted(accepted, values = 1) {
+  tally.sent += values;
+  tally[accepted ? 'accepted' : 'refused'] += values;
+}
 
 /** One request to the JSON API: status, the parsed JSON (null for anything else), the text and the response. */
 export async function api(method, path, body, headers = {}) {
@@ -50,18 +56,17 @@ export async function api(method, path, body, headers = {}) {
 
 /**
  * Sends hostile input to the API and checks the answer: never a 5xx; a 4xx is a clear refusal with a
- * machine-readable code and, for a refused field, that field named. `ok` lists the statuses of acceptance.
- * Returns the answer; `accepted` tells which way it went.
+ * machine-readable code and, for a refused field, that field named. `ok` lists the statuses of acceptance;
+ * `values` is how many hostile values the request carries, for the tally (0 for a step that carries none: it is
+ * checked all the same). Returns the answer; `accepted` tells which way it went.
  */
-export async function send(label, method, path, body, { auth = {}, ok = [200, 201, 202, 204], field } = {}) {
+export async function send(label, method, path, body,
+  { auth = {}, ok = [200, 201, 202, 204], field, values = 1 } = {}) {
   const r = await api(method, path, body, auth);
-  tally.sent += 1;
   assert.ok(r.status < 500, `${label}: ${method} ${path} answered ${r.status}: ${r.text.slice(0, 300)}`);
   r.accepted = ok.includes(r.status);
-  if (r.accepted) {
-    tally.accepted += 1;
-  } else {
-    tally.refused += 1;
+  counted(r.accepted, values);
+  if (!r.accepted) {
     assert.ok(r.status >= 400, `${label}: ${method} ${path} answered ${r.status}`);
     assert.ok(r.json?.error?.code, `${label}: a 4xx with a machine-readable code: ${r.text.slice(0, 300)}`);
     if (field && r.json.error.code === 'validation_failed') {
@@ -155,11 +160,16 @@ export async function check(page, label, expect = [], { width = true } = {}) {
   }
 }
 
+/** Checks the page the browser is on now (a form sent back, an answer that is not 200), counting it. */
+export async function inspectHere(page, label, expect = []) {
+  tally.pages += 1;
+  await check(page, `${label} (${page.url()})`, expect);
+}
+
 /** Opens `path` (it must answer 200) and checks it (see `check`). */
 export async function inspect(page, label, path, expect = []) {
   await open(page, path);
-  tally.pages += 1;
-  await check(page, `${label} (${path})`, expect);
+  await inspectHere(page, label, expect);
 }
 
 /** The summary line of a hostile test run. */
