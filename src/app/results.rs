@@ -518,13 +518,17 @@ mod tests {
                 20
             )
         );
-        let refused = |raw: RawView| View::parse(&raw).err().map(|e| (e.param, e.code));
+        let refused = |raw: RawView| {
+            View::parse(&raw)
+                .err()
+                .map(|e| (e.param.into_owned(), e.code))
+        };
         assert_eq!(
             refused(RawView {
                 sort: Some("score"),
                 ..RawView::default()
             }),
-            Some(("sort", "unknown_value"))
+            Some(("sort".to_string(), "unknown_value"))
         );
         for cut in ["0", "1001", "mười", "-3"] {
             assert_eq!(
@@ -532,7 +536,7 @@ mod tests {
                     cut: Some(cut),
                     ..RawView::default()
                 }),
-                Some(("cut", "invalid_cut")),
+                Some(("cut".to_string(), "invalid_cut")),
                 "{cut}"
             );
         }
@@ -541,7 +545,7 @@ mod tests {
                 status: Some("pending"),
                 ..RawView::default()
             }),
-            Some(("status", "unknown_value"))
+            Some(("status".to_string(), "unknown_value"))
         );
     }
 

@@ -24,7 +24,10 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 /// The problem with a required free text of `field`, if any (counted in characters, after trimming).
 pub fn text_problem(field: &str, text: &str) -> Option<FieldError> {
     let n = text.trim().chars().count();
-    if n == 0 {
+    // The milestone form is multipart, which the NUL check of `web::text_guard` does not read.
+    if let Some(nul) = crate::domain::validation::nul_problem(field, text) {
+        Some(nul)
+    } else if n == 0 {
         Some(FieldError::new(field, "required"))
     } else if n < MIN_TEXT {
         Some(FieldError::new(field, "too_short").with("min", MIN_TEXT))

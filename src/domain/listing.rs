@@ -17,8 +17,9 @@ pub const MAX_SEARCH_PAGE: u32 = 50;
 /// A query parameter that could not be accepted. `code` is machine-readable and also the translation key suffix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamError {
-    /// The parameter's name as the client sent it.
-    pub param: &'static str,
+    /// The parameter's name as the client sent it (borrowed for the parameters a handler knows; owned for any
+    /// parameter at all, as `web::text_guard` names them).
+    pub param: std::borrow::Cow<'static, str>,
     /// `invalid_cursor`, `invalid_limit`, `invalid_page`, `unknown_value`, `invalid_id`, `too_long`.
     pub code: &'static str,
 }
@@ -26,7 +27,18 @@ pub struct ParamError {
 impl ParamError {
     /// An error for `param` with `code`.
     pub fn new(param: &'static str, code: &'static str) -> Self {
-        ParamError { param, code }
+        ParamError {
+            param: param.into(),
+            code,
+        }
+    }
+
+    /// An error for a parameter known only by the name the client gave it.
+    pub fn named(param: String, code: &'static str) -> Self {
+        ParamError {
+            param: param.into(),
+            code,
+        }
     }
 }
 

@@ -29,6 +29,17 @@ impl FieldError {
     }
 }
 
+/// The code of a text holding a NUL character (U+0000). No text of the portal may: PostgreSQL cannot store one, no
+/// form can type one, and it means a client sent binary data as text. `web::text_guard` refuses it in every JSON
+/// and form body; what arrives another way (a multipart form's text part) is checked with [`nul_problem`].
+pub const NUL_CHARACTER: &str = "nul_character";
+
+/// The problem with `text` of `field` if it holds a NUL character.
+pub fn nul_problem(field: &str, text: &str) -> Option<FieldError> {
+    text.contains('\0')
+        .then(|| FieldError::new(field, NUL_CHARACTER))
+}
+
 /// Turns the validator crate's errors into [`FieldError`]s, sorted by field for stable output.
 pub fn from_validator(errors: &validator::ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();

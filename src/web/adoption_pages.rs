@@ -246,6 +246,8 @@ struct Summary {
     progress: i32,
     progress_label: String,
     ended: Option<String>,
+    /// Why it was discontinued: the organizers see it here as the public sees it on the idea's page.
+    end_reason: Option<String>,
 }
 
 type Loaded = (
@@ -360,6 +362,7 @@ async fn idea_view(
             progress: a.progress.clamp(0, 100),
             progress_label: lang.tf("adoption.progress", &[("percent", &a.progress.to_string())]),
             ended: a.ended_at.map(|t| view::date(lang, t)),
+            end_reason: a.end_reason.clone(),
         }),
         timeline: timeline_views(lang, timeline),
         errors,

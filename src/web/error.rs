@@ -129,13 +129,13 @@ impl AppError {
         };
         match self {
             AppError::BadParam(p) => {
-                let field_msg = lang.tf(&format!("error.param.{}", p.code), &[("param", p.param)]);
+                let field_msg = lang.tf(&format!("error.param.{}", p.code), &[("param", &p.param)]);
                 Described {
                     status: StatusCode::BAD_REQUEST,
                     code: "bad_parameter",
                     message: lang.tf(
                         "error.bad_parameter",
-                        &[("param", p.param), ("detail", &field_msg)],
+                        &[("param", &p.param), ("detail", &field_msg)],
                     ),
                     fields: vec![(
                         p.param.to_string(),

@@ -32,6 +32,7 @@ pub mod sharing;
 pub mod stats_pages;
 pub mod support_pages;
 pub mod syndication;
+pub mod text_guard;
 pub mod validation;
 pub mod view;
 
@@ -512,6 +513,7 @@ pub fn app(
         )
         .configure(routes)
         .default_service(web::to(error::not_found))
+        .wrap(from_fn(text_guard::refuse_nul))
         .wrap(from_fn(auth::authenticate))
         .wrap(from_fn(error::render_errors))
         .wrap(from_fn(remember_lang))

@@ -344,7 +344,10 @@ fn picture(format: ImageFormat) -> Vec<u8> {
 }
 
 /// The milestone form as a browser sends it: text parts and photo parts.
-fn milestone_form(texts: &[(&str, &str)], photos: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+pub(crate) fn milestone_form(
+    texts: &[(&str, &str)],
+    photos: &[(&str, &[u8])],
+) -> (String, Vec<u8>) {
     let boundary = "----sangtao-milestone-4f1e";
     let mut body = Vec::new();
     for (k, v) in texts {

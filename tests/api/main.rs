@@ -17,6 +17,7 @@ mod contests;
 mod decisions;
 mod errors;
 mod health;
+mod hostile;
 mod ideas_list;
 mod import;
 mod mail;

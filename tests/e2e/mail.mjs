@@ -43,22 +43,29 @@ function decodeBody(headers, body) {
   return body;
 }
 
-/** Every text part of a message, decoded, joined by blank lines. */
-export function messageText(raw) {
+/** The leaf parts of a message (multiparts opened), each with its content type and decoded text. */
+function leafParts(raw) {
   const { headers, body } = splitEntity(raw);
   const type = headers['content-type'] || 'text/plain';
   const boundary = /boundary="?([^";]+)"?/i.exec(type);
   if (/^multipart\//i.test(type) && boundary) {
-    const marker = `--${boundary[1]}`;
     return body
-      .split(marker)
+      .split(`--${boundary[1]}`)
       .slice(1)
       .filter((part) => !part.startsWith('--'))
-      .map((part) => messageText(part.replace(/^\r?\n/, '')))
-      .filter(Boolean)
-      .join('\n\n');
+      .flatMap((part) => leafParts(part.replace(/^\r?\n/, '')));
   }
-  return /^text\//i.test(type) ? decodeBody(headers, body) : '';
+  return /^text\//i.test(type) ? [{ type, text: decodeBody(headers, body) }] : [];
+}
+
+/** Every text part of a message, decoded, joined by blank lines. */
+export function messageText(raw) {
+  return leafParts(raw).map((p) => p.text).filter(Boolean).join('\n\n');
+}
+
+/** The HTML part of a message, decoded ('' if it has none). */
+export function messageHtml(raw) {
+  return leafParts(raw).find((p) => /^text\/html/i.test(p.type))?.text || '';
 }
 
 /** The `.eml` files of `dir`, newest first. */
@@ -73,6 +80,19 @@ async function messages(dir) {
     names.map(async (n) => ({ path: join(dir, n), mtime: (await stat(join(dir, n))).mtimeMs })),
   );
   return files.sort((a, b) => b.mtime - a.mtime);
+}
+
+/** Every message to any of `addresses`, newest first: its subject and raw text. */
+export async function messagesTo(dir, addresses) {
+  const wanted = addresses.map((a) => a.toLowerCase());
+  const out = [];
+  for (const m of await messages(dir)) {
+    const raw = await readFile(m.path, 'utf8');
+    const { headers } = splitEntity(raw);
+    const to = (headers.to || '').toLowerCase();
+    if (wanted.some((a) => to.includes(a))) out.push({ subject: headers.subject || '', raw, file: m.path });
+  }
+  return out;
 }
 
 /**

@@ -13,7 +13,7 @@ e2e_setup
 
 status=0
 (cd "$E2E_DIR" && node --test --test-concurrency=1 --test-reporter=spec "$@" \
-    mail.test.mjs public.test.mjs flow.test.mjs hostile.test.mjs) || status=$?
+    mail.test.mjs public.test.mjs flow.test.mjs hostile.test.mjs hostile_forms.test.mjs) || status=$?
 if [[ $status -ne 0 ]]; then
     echo "--- last lines of the server log ($E2E_WORK/server.log)"
     tail -n 40 "$E2E_WORK/server.log"
