@@ -59,10 +59,9 @@ pub fn contest_log(
             .select(events::created_at)
             .first(conn)
             .optional()?;
-        let at = at.ok_or(AppError::BadParam(crate::domain::listing::ParamError::new(
-            "before",
-            "invalid_cursor",
-        )))?;
+        let at = at.ok_or(AppError::BadParam(
+            crate::domain::listing::ParamError::unknown("before"),
+        ))?;
         query = query.filter(
             events::created_at
                 .lt(at)

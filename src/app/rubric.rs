@@ -62,12 +62,14 @@ pub struct CriterionInput {
 pub struct RubricInput {
     /// Reviews each idea gets (1–10, default 3).
     #[serde(default = "default_reviews")]
+    #[schema(minimum = 1, maximum = 10)]
     pub reviews_per_idea: i32,
     /// When reviews are due (Vietnam time, `YYYY-MM-DDTHH:MM`; empty for none).
     #[serde(default)]
     pub due_at: String,
     /// The criteria, in order (1–12).
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 12)]
     pub criteria: Vec<CriterionInput>,
 }
 

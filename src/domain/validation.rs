@@ -29,6 +29,71 @@ impl FieldError {
     }
 }
 
+/// What kind of refusal a problem is, which decides the status the API answers with (`web::error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Refusal {
+    /// The request holds something the data already there forbids: a slug taken, a decision already changed by
+    /// someone else, a cap below the reviewer's load, an account changing itself (`409`).
+    Conflict,
+    /// The request is well formed, as the OpenAPI document describes it, but means something impossible: a name of
+    /// nothing that exists, an end before its start, a date in the future, a wrong current password, an import
+    /// mapping that does not fit the file (`422`). The document cannot express these.
+    Semantic,
+    /// The request does not have the shape the document gives (a length, a range, a format, a missing field);
+    /// the document says so, and a client that follows it never gets this (`400`).
+    Shape,
+}
+
+/// Codes of problems that depend on data already stored ([`Refusal::Conflict`]).
+pub const CONFLICT_CODES: &[&str] = &[
+    "slug_taken",
+    "decision_stale",
+    "below_load",
+    "self_change",
+    "already_invited",
+    "not_screenable",
+];
+
+/// Codes of problems a request valid by the document can still have ([`Refusal::Semantic`]).
+pub const SEMANTIC_CODES: &[&str] = &[
+    "unknown_unit",
+    "unknown_contest",
+    "unknown_category",
+    "no_such_category",
+    "unit_out_of_scope",
+    "no_account",
+    "wrong_password",
+    "end_before_start",
+    "closes_before_opens",
+    "date_in_future",
+    "no_category",
+    "category_line",
+    "range_empty",
+];
+
+impl FieldError {
+    /// The kind of refusal this problem is (by its code; anything not listed is a [`Refusal::Shape`]).
+    pub fn refusal(&self) -> Refusal {
+        if CONFLICT_CODES.contains(&self.code.as_str()) {
+            Refusal::Conflict
+        } else if SEMANTIC_CODES.contains(&self.code.as_str()) {
+            Refusal::Semantic
+        } else {
+            Refusal::Shape
+        }
+    }
+}
+
+/// The refusal a list of problems amounts to: the most basic one wins (a shape problem is reported as such even
+/// when the rest is a conflict), so a client is first told what the document already says.
+pub fn refusal_of(problems: &[FieldError]) -> Refusal {
+    problems
+        .iter()
+        .map(FieldError::refusal)
+        .max()
+        .unwrap_or(Refusal::Shape)
+}
+
 /// Turns the validator crate's errors into [`FieldError`]s, sorted by field for stable output.
 pub fn from_validator(errors: &validator::ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();

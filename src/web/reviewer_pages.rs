@@ -179,12 +179,15 @@ pub struct ReviewBody {
     #[serde(default)]
     pub scores: BTreeMap<String, i32>,
     /// Confidence, 1–5.
+    #[schema(minimum = 1, maximum = 5)]
     pub confidence: Option<i32>,
     /// For the author (at most 5,000 characters).
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub comment_author: String,
     /// For the panel only (at most 5,000 characters).
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub comment_panel: String,
     /// Hand it in (every score and the confidence then required). A submitted review stays submitted.
     #[serde(default)]
@@ -196,8 +199,9 @@ pub struct ReviewBody {
 /// Why an assignment is declined.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct DeclineBody {
-    /// Optional reason.
+    /// Optional reason, at most 2,000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 

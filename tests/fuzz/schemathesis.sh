@@ -14,6 +14,7 @@ venv=${FUZZ_VENV:-/tmp/sangtao-schemathesis-venv}
 bin=${SANGTAO_BIN:-${CARGO_TARGET_DIR:-target}/debug/sangtao}
 [[ -x $bin ]] || cargo build --locked --quiet
 
+config=$PWD/tests/fuzz/schemathesis.toml
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 server=""
@@ -37,11 +38,11 @@ token=$(curl -fs -b "$work/cookies" -H 'content-type: application/json' -H "X-CS
 
 cd "$work"
 status=0
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
-    --checks all --exclude-checks positive_data_acceptance \
+"$venv/bin/schemathesis" --config-file "$config" run "http://127.0.0.1:$port/api/openapi.json" \
+    --checks all \
     --exclude-path-regex '^/api/v1/(me/tokens|auth/signout)' \
     --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-1}" \
-    -H "Authorization: Bearer $token" || status=$?
+    -H "Authorization: Bearer $token" ${FUZZ_ARGS:-} || status=$?
 if grep -qiE 'panicked|request failed' server.log; then
     echo "fuzz: the server log shows failures:"; grep -iE 'panicked|request failed' server.log | head -20; status=1
 fi
