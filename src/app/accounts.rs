@@ -604,7 +604,7 @@ fn principal(user: User, auth: AuthMethod) -> Option<Principal> {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AdminUpdate {
     /// New role: `member`, `reviewer`, `organizer` or `admin`.
-    #[schema(pattern = "^(member|reviewer|organizer|admin)$")]
+    #[schema(pattern = r"^\s*(member|reviewer|organizer|admin)?\s*$")]
     pub role: Option<String>,
     /// New unit (slug): the scope of reviewer and organizer rights.
     pub unit: Option<String>,

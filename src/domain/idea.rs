@@ -13,7 +13,7 @@ pub struct IdeaFields {
     /// Category slug (one of the contest's).
     #[serde(default)]
     #[validate(length(max = 100, code = "length"))]
-    #[schema(max_length = 100)]
+    #[schema(required = true, max_length = 100, pattern = r"\S")]
     pub category: String,
     /// Title, 5–150 characters to submit.
     #[serde(default)]

@@ -69,6 +69,19 @@ pub const SEMANTIC_CODES: &[&str] = &[
     "no_category",
     "category_line",
     "range_empty",
+    "level_score",
+    // An import's mapping is checked against the columns of the file sent with it.
+    "unknown_column",
+    "unknown_field",
+    "field_twice",
+    "author_unmapped",
+    "unmapped",
+    // What an imported file holds: its encoding, its CSV structure, its rows.
+    "empty_file",
+    "not_utf8",
+    "no_data_rows",
+    "too_many_rows",
+    "malformed_csv",
 ];
 
 impl FieldError {
@@ -115,4 +128,54 @@ pub fn from_validator(errors: &validator::ValidationErrors) -> Vec<FieldError> {
     }
     out.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
     out
+}
+
+/// Serde helpers for whole numbers in JSON bodies. JSON Schema counts `263.0` as an integer, and so do clients
+/// that write every number as a double; the API accepts such a number as the whole number it is, and refuses
+/// one with a fraction or out of range as unreadable (`bad_request`).
+pub mod whole {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    fn of<T: TryFrom<i64>>(n: &serde_json::Number) -> Option<T> {
+        let i = n.as_i64().or_else(|| {
+            // 2^53: beyond it a double no longer holds every whole number exactly.
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+                .map(|f| f as i64)
+        })?;
+        T::try_from(i).ok()
+    }
+
+    /// An optional whole number (`null` and absent are `None`).
+    pub fn optional<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        match Option::<serde_json::Number>::deserialize(d)? {
+            None => Ok(None),
+            Some(n) => of(&n)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom("not a whole number in range")),
+        }
+    }
+
+    /// A whole number.
+    pub fn required<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+        of(&serde_json::Number::deserialize(d)?)
+            .ok_or_else(|| D::Error::custom("not a whole number in range"))
+    }
+
+    /// A map of whole numbers by name.
+    pub fn map<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        d: D,
+    ) -> Result<std::collections::BTreeMap<String, T>, D::Error> {
+        std::collections::BTreeMap::<String, serde_json::Number>::deserialize(d)?
+            .into_iter()
+            .map(|(k, n)| {
+                of(&n)
+                    .map(|v| (k, v))
+                    .ok_or_else(|| D::Error::custom("not a whole number in range"))
+            })
+            .collect()
+    }
 }

@@ -206,8 +206,9 @@ impl AppError {
                 ),
                 fields: Vec::new(),
             },
+            // The token is well formed but names no link that can still be used.
             AppError::LinkInvalid => simple(
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "link_invalid",
                 "error.link_invalid",
             ),

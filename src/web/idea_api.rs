@@ -464,7 +464,8 @@ impl SimilarIdeaDto {
         ("title" = Option<String>, Query, description = "Title typed so far, at most 150 characters", max_length = 150),
         ("summary" = Option<String>, Query, description = "Summary typed so far, at most 600 characters", max_length = 600),
         ("contest" = Option<String>, Query, description = "Only ideas of this contest (slug)"),
-        ("exclude" = Option<String>, Query, description = "An idea id never to return (the idea being edited)"),
+        ("exclude" = Option<String>, Query, description = "An idea id never to return (the idea being edited)",
+            pattern = r"^\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?\s*$"),
         ("limit" = Option<u32>, Query, description = "How many ideas, 1–20 (default 5)", minimum = 1, maximum = 20),
     ),
     responses(

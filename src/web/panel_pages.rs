@@ -109,6 +109,10 @@ pub struct InviteBody {
     )]
     pub email: String,
     /// At most this many ideas, 1–1000 (default 30).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::whole::optional"
+    )]
     #[schema(minimum = 1, maximum = 1000)]
     pub cap: Option<i64>,
 }
@@ -117,6 +121,10 @@ pub struct InviteBody {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CapBody {
     /// At most this many ideas, 1–1000; not below the ideas the reviewer already holds (`409 below_load`).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::whole::optional"
+    )]
     #[schema(required = true, nullable = false, minimum = 1, maximum = 1000)]
     pub cap: Option<i64>,
 }

@@ -35,6 +35,9 @@ pub struct ResultsQuery {
     #[param(pattern = r"^\s*(disagreement|uncertain)?\s*$")]
     pub flag: Option<String>,
     /// Only ideas in this state (`in_review`, `reviewed`, `shortlisted`, …).
+    #[param(
+        pattern = r"^\s*(draft|submitted|withdrawn|eligible|ineligible|in_review|reviewed|shortlisted|not_selected|selected|in_implementation|implemented|discontinued)?\s*$"
+    )]
     pub status: Option<String>,
     /// The cut-off K, how many ideas are to be chosen (1–1000, default 15): `uncertain` marks the ideas one more
     /// review could move across it.

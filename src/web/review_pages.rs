@@ -42,6 +42,7 @@ fn queue_state(code: Option<&str>) -> Result<IdeaStatus, AppError> {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct QueueQuery {
     /// `submitted` (default: waiting for screening), `eligible` or `ineligible`.
+    #[param(pattern = r"^\s*(submitted|eligible|ineligible)?\s*$")]
     pub status: Option<String>,
     /// A notice to show after a form (pages only).
     #[param(ignore)]
