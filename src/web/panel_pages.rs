@@ -231,11 +231,13 @@ pub struct JoinBody {
     /// The `token` of the link in the invitation email.
     #[serde(default)]
     pub token: String,
-    /// The name others see (2–80 characters).
+    /// The name others see (2–80 characters; `JoinInput`'s rule).
     #[serde(default)]
+    #[schema(required = true, min_length = 2, max_length = 80)]
     pub display_name: String,
-    /// At least 10 characters.
+    /// 10–200 characters (`JoinInput`'s rule).
     #[serde(default)]
+    #[schema(required = true, min_length = 10, max_length = 200)]
     pub password: String,
     /// The slug of the person's unit, if any.
     #[serde(default)]

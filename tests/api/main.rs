@@ -33,5 +33,6 @@ mod search;
 mod sharing;
 mod similar;
 mod stats;
+mod statuses;
 mod submissions;
 mod support;
