@@ -86,28 +86,38 @@ fn validate_lang(lang: &str) -> Result<(), validator::ValidationError> {
 /// A registration, from the form or the API.
 #[derive(Debug, Clone, Default, Deserialize, Validate, utoipa::ToSchema)]
 pub struct RegisterInput {
-    /// Email address; stored lower-case.
+    /// Email address; stored lower-case. The document's pattern is a plain subset of what is accepted.
     #[validate(
         length(min = 1, max = 254, code = "required"),
         custom(function = "validate_email")
     )]
+    #[schema(
+        min_length = 1,
+        max_length = 254,
+        pattern = r"^[a-zA-Z0-9_%+-]{1,20}(\.[a-zA-Z0-9_%+-]{1,20}){0,2}@[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?){1,3}$"
+    )]
     pub email: String,
     /// The name others see.
     #[validate(length(min = 2, max = 80, code = "length"))]
+    #[schema(min_length = 2, max_length = 80)]
     pub display_name: String,
     /// At least 10 characters.
     #[validate(length(min = PASSWORD_MIN, max = PASSWORD_MAX, code = "password_length"))]
+    #[schema(min_length = 10, max_length = 200)]
     pub password: String,
     /// The slug of the member's unit (ward, school, …).
     #[validate(length(min = 1, max = 100, code = "required"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub unit: String,
-    /// Optional phone number.
+    /// Optional phone number: 9–15 digits, with spaces, dots or dashes between and a leading `+`.
     #[serde(default)]
     #[validate(custom(function = "validate_phone"))]
+    #[schema(pattern = r"^(\+?[0-9]{3}([0-9]|[ .-][0-9]){6,12})?$")]
     pub phone: String,
     /// `vi` (default) or `en`: the language of emails.
     #[serde(default)]
     #[validate(custom(function = "validate_lang"))]
+    #[schema(pattern = "^(vi|en)?$")]
     pub lang: String,
 }
 
@@ -266,9 +276,11 @@ pub fn resend_verification(
 pub struct SigninInput {
     /// Email address.
     #[validate(length(min = 1, max = 254, code = "required"))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     /// Password.
     #[validate(length(min = 1, max = PASSWORD_MAX, code = "required"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub password: String,
 }
 
@@ -346,10 +358,15 @@ pub fn signout_everywhere(conn: &mut DbConn, who: &Principal) -> Result<usize, A
 /// A "forgot password" request.
 #[derive(Debug, Clone, Default, Deserialize, Validate, utoipa::ToSchema)]
 pub struct ForgotInput {
-    /// Email address.
+    /// Email address (the document's pattern is a plain subset of what is accepted).
     #[validate(
         length(min = 1, max = 254, code = "required"),
         custom(function = "validate_email")
+    )]
+    #[schema(
+        min_length = 1,
+        max_length = 254,
+        pattern = r"^[a-zA-Z0-9_%+-]{1,20}(\.[a-zA-Z0-9_%+-]{1,20}){0,2}@[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?){1,3}$"
     )]
     pub email: String,
 }
@@ -390,9 +407,11 @@ pub fn forgot_password(
 pub struct ResetInput {
     /// The token from the link.
     #[validate(length(min = 1, max = 200, code = "required"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
     /// The new password.
     #[validate(length(min = PASSWORD_MIN, max = PASSWORD_MAX, code = "password_length"))]
+    #[schema(min_length = 10, max_length = 200)]
     pub password: String,
 }
 
@@ -433,9 +452,11 @@ pub fn reset_password(conn: &mut DbConn, input: &ResetInput) -> Result<(), AppEr
 pub struct ChangePasswordInput {
     /// The current password.
     #[validate(length(min = 1, max = PASSWORD_MAX, code = "required"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub current_password: String,
     /// The new password.
     #[validate(length(min = PASSWORD_MIN, max = PASSWORD_MAX, code = "password_length"))]
+    #[schema(min_length = 10, max_length = 200)]
     pub new_password: String,
 }
 
@@ -470,6 +491,7 @@ pub fn change_password(
 pub struct NewTokenInput {
     /// What the token is for ("ứng dụng di động").
     #[validate(length(min = 1, max = 80, code = "length"))]
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
 }
 
@@ -582,6 +604,7 @@ fn principal(user: User, auth: AuthMethod) -> Option<Principal> {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct AdminUpdate {
     /// New role: `member`, `reviewer`, `organizer` or `admin`.
+    #[schema(pattern = r"^\s*(member|reviewer|organizer|admin)?\s*$")]
     pub role: Option<String>,
     /// New unit (slug): the scope of reviewer and organizer rights.
     pub unit: Option<String>,

@@ -266,7 +266,12 @@ pub fn finish(
     let reason = reason.trim();
     let needs_reason = to == IdeaStatus::Discontinued;
     if let Some(problem) = lifecycle::reason_problem("reason", reason, needs_reason) {
-        return Err(AppError::Invalid(vec![problem]));
+        // The reason is optional by itself; `discontinued` makes it required, which the document cannot say.
+        return Err(if problem.code == "reason_required" {
+            AppError::Unprocessable(vec![problem])
+        } else {
+            AppError::Invalid(vec![problem])
+        });
     }
     write_tx(conn, |conn| {
         let mut idea = idea_in(conn, &contest, idea_id)?;

@@ -59,10 +59,12 @@ pub fn contest_log(
             .select(events::created_at)
             .first(conn)
             .optional()?;
-        let at = at.ok_or(AppError::BadParam(crate::domain::listing::ParamError::new(
-            "before",
-            "invalid_cursor",
-        )))?;
+        // Not an event id at all is a malformed request; an id of no event of this contest names nothing.
+        let at = at.ok_or(AppError::BadParam(if uuid::Uuid::parse_str(id).is_ok() {
+            crate::domain::listing::ParamError::unknown("before")
+        } else {
+            crate::domain::listing::ParamError::new("before", "invalid_cursor")
+        }))?;
         query = query.filter(
             events::created_at
                 .lt(at)

@@ -16,30 +16,45 @@ use crate::web::error::AppError;
 /// `datetime-local` field sends them) and stored in UTC.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ContestInput {
-    /// Title (5–150 characters).
+    /// Title (5–150 characters, not counting white space around it).
     #[serde(default)]
+    #[schema(required = true, pattern = r"^\s*\S.{3,148}\S\s*$")]
     pub title: String,
-    /// URL name: 3–80 lower-case letters, digits and hyphens, unique.
+    /// URL name: 3–80 lower-case letters, digits and hyphens, unique (`409 slug_taken`); not starting or ending
+    /// with a hyphen.
     #[serde(default)]
+    #[schema(required = true, pattern = "^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")]
     pub slug: String,
-    /// The organizing unit's slug (within the organizer's subtree).
+    /// The organizing unit's slug (within the organizer's subtree; `422 unknown_unit`, `unit_out_of_scope`).
     #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 100)]
     pub unit: String,
     /// Description (up to 5,000 characters).
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub description: String,
     /// Rules (up to 20,000 characters).
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub rules: String,
-    /// Submissions open, Vietnam time.
+    /// Submissions open, Vietnam time (the document's pattern leaves out the 29th–31st, which are accepted when the
+    /// month has them).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?\s*$"
+    )]
     pub opens_at: String,
-    /// Submissions close, Vietnam time.
+    /// Submissions close, Vietnam time, after the opening (`422 closes_before_opens`).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?\s*$"
+    )]
     pub closes_at: String,
     /// Ideas one member may submit (1–50), as a number or text.
     #[serde(default, deserialize_with = "number_or_text")]
-    #[schema(value_type = u32)]
+    #[schema(value_type = u32, required = true, minimum = 1, maximum = 50)]
     pub max_ideas_per_member: String,
     /// Whether submitted ideas are public.
     #[serde(default)]
@@ -229,7 +244,7 @@ fn check(
         }
     }
     if chosen.is_empty() && new_categories.is_empty() {
-        problems.push(FieldError::new("categories", "required"));
+        problems.push(FieldError::new("categories", "no_category"));
     }
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));

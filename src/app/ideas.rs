@@ -78,7 +78,8 @@ fn check_fields(fields: &IdeaFields, intent: Intent) -> Result<IdeaFields, AppEr
     if intent == Intent::Submit {
         let missing = fields.missing_for_submit();
         if !missing.is_empty() {
-            return Err(AppError::Invalid(missing));
+            // Each field may be short in a draft; only `submit` makes it too short, which the document cannot say.
+            return Err(AppError::Unprocessable(missing));
         }
     }
     Ok(fields)

@@ -587,9 +587,11 @@ pub fn decline(conn: &mut DbConn, token: &str) -> Result<Contest, AppError> {
 pub struct JoinInput {
     /// The name others see.
     #[validate(length(min = 2, max = 80, code = "length"))]
+    #[schema(min_length = 2, max_length = 80)]
     pub display_name: String,
     /// At least 10 characters.
     #[validate(length(min = PASSWORD_MIN, max = PASSWORD_MAX, code = "password_length"))]
+    #[schema(min_length = 10, max_length = 200)]
     pub password: String,
     /// The slug of the person's unit, if they belong to one (it decides conflicts of interest).
     #[serde(default)]

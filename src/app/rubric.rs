@@ -28,9 +28,11 @@ const SCORE_RANGE: (i32, i32) = (0, 100);
 /// One level of a criterion: what a score means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Level {
-    /// The score.
+    /// The score, within the criterion's range, once per criterion (`422 level_score`).
+    #[serde(deserialize_with = "crate::domain::validation::whole::required")]
     pub score: i32,
-    /// What it means ("Ý tưởng mới, chưa từng áp dụng ở địa phương").
+    /// What it means ("Ý tưởng mới, chưa từng áp dụng ở địa phương"), at most 500 characters.
+    #[schema(max_length = 500, pattern = r"\S")]
     pub text: String,
 }
 
@@ -39,18 +41,29 @@ pub struct Level {
 pub struct CriterionInput {
     /// Name, 2–120 characters.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^\s*\S.{0,118}\S\s*$")]
     pub name: String,
     /// What it judges, at most 2,000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: String,
     /// Weight: a positive number (only the ratios between criteria matter).
     #[serde(default)]
+    #[schema(required = true, exclusive_minimum = 0)]
     pub weight: f64,
-    /// Lowest score.
-    #[serde(default)]
+    /// Lowest score, 0–100.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::whole::required"
+    )]
+    #[schema(minimum = 0, maximum = 100)]
     pub min_score: i32,
-    /// Highest score.
-    #[serde(default)]
+    /// Highest score, 0–100, above the lowest (`422 range_empty`).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::whole::required"
+    )]
+    #[schema(required = true, minimum = 0, maximum = 100)]
     pub max_score: i32,
     /// Descriptions of levels: each score within the range at most once, each text at most 500 characters.
     #[serde(default)]
@@ -61,13 +74,21 @@ pub struct CriterionInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RubricInput {
     /// Reviews each idea gets (1–10, default 3).
-    #[serde(default = "default_reviews")]
+    #[serde(
+        default = "default_reviews",
+        deserialize_with = "crate::domain::validation::whole::required"
+    )]
+    #[schema(minimum = 1, maximum = 10)]
     pub reviews_per_idea: i32,
     /// When reviews are due (Vietnam time, `YYYY-MM-DDTHH:MM`; empty for none).
     #[serde(default)]
+    #[schema(
+        pattern = r"^\s*([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?\s*$"
+    )]
     pub due_at: String,
     /// The criteria, in order (1–12).
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 12)]
     pub criteria: Vec<CriterionInput>,
 }
 

@@ -63,9 +63,6 @@ pub struct SimilarIdea {
 /// Checks the text of a similarity check; the problems are field errors (`title`, `summary`).
 fn check_text(q: &SimilarQuery) -> Result<(), AppError> {
     let mut problems = Vec::new();
-    if q.title.trim().is_empty() && q.summary.trim().is_empty() {
-        problems.push(FieldError::new("title", "required"));
-    }
     for (field, text, max) in [
         ("title", &q.title, MAX_TITLE_CHARS),
         ("summary", &q.summary, MAX_SUMMARY_CHARS),
@@ -73,6 +70,12 @@ fn check_text(q: &SimilarQuery) -> Result<(), AppError> {
         if text.chars().count() > max {
             problems.push(FieldError::new(field, "too_long").with("max", max));
         }
+    }
+    if problems.is_empty() && q.title.trim().is_empty() && q.summary.trim().is_empty() {
+        // Either parameter alone is optional; only both missing is refused, which the document cannot express.
+        return Err(AppError::Unprocessable(vec![FieldError::new(
+            "title", "required",
+        )]));
     }
     if problems.is_empty() {
         Ok(())
@@ -94,9 +97,9 @@ pub fn find(conn: &mut DbConn, q: &SimilarQuery) -> Result<Vec<SimilarIdea>, App
         None => None,
         Some(slug) => Some(
             catalog::contest_by_slug(conn, slug)?
-                .ok_or_else(|| {
-                    AppError::Invalid(vec![FieldError::new("contest", "unknown_contest")])
-                })?
+                .ok_or(AppError::BadParam(
+                    crate::domain::listing::ParamError::unknown("contest"),
+                ))?
                 .id,
         ),
     };
@@ -254,7 +257,9 @@ mod tests {
     fn problems(q: &SimilarQuery) -> Vec<(String, String)> {
         match check_text(q) {
             Ok(()) => Vec::new(),
-            Err(AppError::Invalid(p)) => p.into_iter().map(|e| (e.field, e.code)).collect(),
+            Err(AppError::Invalid(p) | AppError::Unprocessable(p)) => {
+                p.into_iter().map(|e| (e.field, e.code)).collect()
+            }
             Err(other) => panic!("{other}"),
         }
     }

@@ -55,7 +55,7 @@ pub struct Stats {
     pub withheld: Vec<Contest>,
 }
 
-/// The statistics of the contest with slug `contest` (an unknown one is refused as `unknown_value`), or of all.
+/// The statistics of the contest with slug `contest` (an unknown one is refused as `not_found`), or of all.
 pub fn load(
     conn: &mut DbConn,
     contest: Option<&str>,
@@ -64,9 +64,13 @@ pub fn load(
     let contests = catalog::all_contests(conn)?;
     let chosen = match contest {
         None => None,
-        Some(slug) => Some(contests.iter().find(|c| c.slug == slug).cloned().ok_or(
-            AppError::BadParam(ParamError::new("contest", "unknown_value")),
-        )?),
+        Some(slug) => Some(
+            contests
+                .iter()
+                .find(|c| c.slug == slug)
+                .cloned()
+                .ok_or(AppError::BadParam(ParamError::unknown("contest")))?,
+        ),
     };
     let contest_id = chosen.as_ref().map(|c| c.id.as_str());
     let cells = stats::cells(conn, contest_id)?;

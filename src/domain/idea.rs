@@ -13,34 +13,42 @@ pub struct IdeaFields {
     /// Category slug (one of the contest's).
     #[serde(default)]
     #[validate(length(max = 100, code = "length"))]
+    #[schema(required = true, max_length = 100, pattern = r"\S")]
     pub category: String,
     /// Title, 5–150 characters to submit.
     #[serde(default)]
     #[validate(length(max = 150, code = "too_long"))]
+    #[schema(max_length = 150)]
     pub title: String,
     /// Summary, 20–600 characters to submit.
     #[serde(default)]
     #[validate(length(max = 600, code = "too_long"))]
+    #[schema(max_length = 600)]
     pub summary: String,
     /// The current situation (thực trạng), 30–5,000 characters to submit.
     #[serde(default)]
     #[validate(length(max = 5000, code = "too_long"))]
+    #[schema(max_length = 5000)]
     pub situation: String,
     /// The proposed solution (giải pháp), 30–5,000 characters to submit.
     #[serde(default)]
     #[validate(length(max = 5000, code = "too_long"))]
+    #[schema(max_length = 5000)]
     pub solution: String,
     /// Expected impact (hiệu quả dự kiến), 10–2,000 characters to submit.
     #[serde(default)]
     #[validate(length(max = 2000, code = "too_long"))]
+    #[schema(max_length = 2000)]
     pub impact: String,
     /// Resources or cost (optional), at most 1,000 characters.
     #[serde(default)]
     #[validate(length(max = 1000, code = "too_long"))]
+    #[schema(max_length = 1000)]
     pub resources: String,
     /// Where it applies (optional), at most 200 characters.
     #[serde(default)]
     #[validate(length(max = 200, code = "too_long"))]
+    #[schema(max_length = 200)]
     pub applies_where: String,
 }
 

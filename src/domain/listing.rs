@@ -20,9 +20,14 @@ pub struct ParamError {
     /// The parameter's name as the client sent it (borrowed for the parameters a handler knows; owned for any
     /// parameter at all, as `web::text_guard` names them).
     pub param: std::borrow::Cow<'static, str>,
-    /// `invalid_cursor`, `invalid_limit`, `invalid_page`, `unknown_value`, `invalid_id`, `too_long`.
+    /// `invalid_cursor`, `invalid_limit`, `invalid_page`, `unknown_value`, `invalid_id`, `too_long`, and
+    /// [`NAMES_NOTHING`].
     pub code: &'static str,
 }
+
+/// The code of a well-formed slug or id that names nothing: the request is valid, the thing it names does not
+/// exist, so it is answered `404` rather than `400` (the document cannot list every slug).
+pub const NAMES_NOTHING: &str = "not_found";
 
 impl ParamError {
     /// An error for `param` with `code`.
@@ -39,6 +44,16 @@ impl ParamError {
             param: param.into(),
             code,
         }
+    }
+
+    /// `param` names a contest, category, unit or event that does not exist.
+    pub fn unknown(param: &'static str) -> Self {
+        ParamError::new(param, NAMES_NOTHING)
+    }
+
+    /// Whether the parameter is well formed but names nothing (a `404`, not a `400`).
+    pub fn names_nothing(&self) -> bool {
+        self.code == NAMES_NOTHING
     }
 }
 

@@ -441,7 +441,7 @@ pub struct MailFilter {
 
 /// The outgoing-email queue: counts and the newest messages, optionally only queued, failed or sent ones.
 #[utoipa::path(get, path = "/api/v1/admin/mail", tag = "admin",
-    params(("status" = Option<String>, Query, description = "`queued`, `failed` or `sent`")),
+    params(("status" = Option<String>, Query, description = "`queued`, `failed` or `sent`", pattern = r"^\s*(queued|failed|sent)?\s*$")),
     responses((status = 200, body = MailQueueDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn admin_mail(
     state: State,

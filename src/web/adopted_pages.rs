@@ -32,8 +32,10 @@ pub struct AdoptedParams {
     /// Responsible unit slug (its subtree included).
     pub unit: Option<String>,
     /// Progress band: `0-24`, `25-49`, `50-74` or `75-100`.
+    #[param(pattern = r"^\s*(0-24|25-49|50-74|75-100)?\s*$")]
     pub progress: Option<String>,
-    /// Page number, from 1.
+    /// Page number, 1–50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
     pub page: Option<String>,
 }
 
@@ -48,7 +50,7 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 }
 
 fn resolve(conn: &mut DbConn, p: &AdoptedParams) -> Result<Resolved, AppError> {
-    let unknown = |param| AppError::BadParam(ParamError::new(param, "unknown_value"));
+    let unknown = |param| AppError::BadParam(ParamError::unknown(param));
     let mut filter = AdoptedFilter::default();
     if let Some(s) = non_empty(&p.contest) {
         filter.contest_id = Some(
@@ -69,7 +71,10 @@ fn resolve(conn: &mut DbConn, p: &AdoptedParams) -> Result<Resolved, AppError> {
         filter.unit_ids = Some(catalog::subtree_ids(conn, &unit)?);
     }
     if let Some(s) = non_empty(&p.progress) {
-        filter.band = Some(ProgressBand::parse(s).ok_or_else(|| unknown("progress"))?);
+        filter.band = Some(
+            ProgressBand::parse(s)
+                .ok_or_else(|| AppError::BadParam(ParamError::new("progress", "unknown_value")))?,
+        );
     }
     let page = match non_empty(&p.page) {
         None => 1,

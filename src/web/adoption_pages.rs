@@ -647,31 +647,47 @@ pub async fn finish_submit(
 /// A plan for applying a selected idea.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlanBody {
-    /// The responsible unit's slug.
+    /// The responsible unit's slug (`422 unknown_unit` when no unit has it).
     #[serde(default)]
+    #[schema(required = true, pattern = r"\S")]
     pub unit: String,
-    /// What will be done, by whom, how (10–4,000 characters).
+    /// What will be done, by whom, how (10–4,000 characters, not counting white space around it).
     #[serde(default)]
+    #[schema(required = true, pattern = r"^\s*\S[\s\S]{8,3998}\S\s*$")]
     pub plan: String,
-    /// Planned start, `YYYY-MM-DD`.
+    /// Planned start, `YYYY-MM-DD` (also accepted: `DD/MM/YYYY`; the 29th–31st too, when the month has them).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
+    )]
     pub planned_start: String,
-    /// Planned end, `YYYY-MM-DD`, not before the start.
+    /// Planned end, `YYYY-MM-DD`, not before the start (`422 end_before_start`).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
+    )]
     pub planned_end: String,
 }
 
 /// A milestone update.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MilestoneBody {
-    /// When it happened, `YYYY-MM-DD`, not after today (Vietnam).
+    /// When it happened, `YYYY-MM-DD`, not after today (Vietnam; `422 date_in_future`).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"
+    )]
     pub happened_on: String,
-    /// What was done (10–4,000 characters).
+    /// What was done (10–4,000 characters, not counting white space around it).
     #[serde(default)]
+    #[schema(required = true, pattern = r"^\s*\S[\s\S]{8,3998}\S\s*$")]
     pub body: String,
-    /// The progress it brought the idea to, 0–100.
+    /// The progress it brought the idea to, 0–100 (a string of digits is accepted too).
     #[serde(default)]
+    #[schema(value_type = u8, required = true, minimum = 0, maximum = 100)]
     pub progress: Option<serde_json::Value>,
 }
 
@@ -680,9 +696,11 @@ pub struct MilestoneBody {
 pub struct FinishBody {
     /// `implemented` or `discontinued`.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^\s*(implemented|discontinued)\s*$")]
     pub outcome: String,
-    /// Why (required for `discontinued`).
+    /// Why, at most 2,000 characters (required for `discontinued`: `422 reason_required`).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -731,7 +749,7 @@ async fn adoption_state(state: &State, id: String) -> Result<AdoptionStateDto, A
 /// plan of an idea being applied (the authors are emailed the new plan).
 #[utoipa::path(put, path = "/api/v1/contests/{slug}/ideas/{id}/adoption", tag = "adoption",
     request_body = PlanBody,
-    params(("slug" = String, Path, description = "Contest slug"), ("id" = String, Path, description = "Idea id")),
+    params(("slug" = String, Path, description = "Contest slug"), ("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = AdoptionStateDto), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)),
@@ -765,7 +783,7 @@ pub async fn api_plan(
 /// carries photos too, as the organizer's page does.
 #[utoipa::path(post, path = "/api/v1/contests/{slug}/ideas/{id}/milestones", tag = "adoption",
     request_body = MilestoneBody,
-    params(("slug" = String, Path, description = "Contest slug"), ("id" = String, Path, description = "Idea id")),
+    params(("slug" = String, Path, description = "Contest slug"), ("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 201, body = AdoptionStateDto), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)),
@@ -837,7 +855,7 @@ pub fn is_multipart(ctx: &actix_web::guard::GuardContext) -> bool {
 /// Ends an idea's application: `implemented` (progress 100) or `discontinued` (a reason required).
 #[utoipa::path(post, path = "/api/v1/contests/{slug}/ideas/{id}/adoption/finish", tag = "adoption",
     request_body = FinishBody,
-    params(("slug" = String, Path, description = "Contest slug"), ("id" = String, Path, description = "Idea id")),
+    params(("slug" = String, Path, description = "Contest slug"), ("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = AdoptionStateDto), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)),

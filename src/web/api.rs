@@ -214,9 +214,10 @@ fn status_of(code: &str) -> Result<IdeaStatus, AppError> {
         ("contest" = Option<String>, Query, description = "Contest slug"),
         ("category" = Option<String>, Query, description = "Category slug"),
         ("unit" = Option<String>, Query, description = "Unit slug; includes the units below it"),
-        ("status" = Option<String>, Query, description = "Status code (a public one)"),
+        ("status" = Option<String>, Query, description = "Status code (a public one)",
+            pattern = r"^\s*(submitted|eligible|in_review|reviewed|shortlisted|not_selected|selected|in_implementation|implemented|discontinued)?\s*$"),
         ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page (lists without `q`; \
-            ignored when searching)"),
+            ignored when searching)", pattern = r"^\s*([0-9]{1,16}\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?\s*$"),
         ("limit" = Option<u32>, Query, description = "Ideas per page, 1–100 (default 20)", minimum = 1, maximum = 100),
         ("q" = Option<String>, Query, description = "Search words, at most 200 characters; accents and case are \
             ignored; a `q` without any letter or digit is no search", max_length = 200),
@@ -292,7 +293,7 @@ pub async fn list_ideas(
     get,
     path = "/api/v1/ideas/{id}",
     tag = "ideas",
-    params(("id" = String, Path, description = "Idea id (UUID)")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses(
         (status = 200, description = "The idea", body = IdeaDto),
         (status = 400, description = "The id is not a UUID", body = ErrorBody),
@@ -577,6 +578,21 @@ fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
             if secured {
                 add("403", "Signed in without the right");
             }
+            // A body with the document's shape can still name nothing that exists or break a rule tying its
+            // fields together (`validation_failed` with the field's code: `unknown_unit`, `end_before_start`, …).
+            if op.request_body.is_some() {
+                add(
+                    "422",
+                    "The body has the right shape but cannot be applied (`validation_failed`; `fields` names why)",
+                );
+                add(
+                    "409",
+                    "The body conflicts with what is stored: a slug taken, a cap below the load, a change to one's \
+                     own account, or the thing's state (the code says which)",
+                );
+            }
+            // A well-formed slug or id that names nothing, in the path or a filter.
+            add("404", "Nothing has this slug or id (`not_found`)");
         }
     }
 }

@@ -248,7 +248,7 @@ pub struct UploadForm {
 /// `multipart/form-data` with the file in the part `file`. Only JPEG, PNG, WebP and PDF are accepted, recognised by
 /// their content (the name and declared type are ignored); images get a preview. A refused file is not stored.
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/attachments", tag = "ideas",
-    params(("id" = String, Path, description = "Idea id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Attached", body = AttachmentDto),
@@ -276,7 +276,7 @@ pub async fn api_upload(
 
 /// Remove an attachment (its idea's author, while the idea can be edited).
 #[utoipa::path(delete, path = "/api/v1/ideas/{id}/attachments/{att}", tag = "ideas",
-    params(("id" = String, Path, description = "Idea id"), ("att" = String, Path, description = "Attachment id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)"), ("att" = String, Path, format = Uuid, description = "Attachment id (UUID)")),
     responses((status = 204, description = "Removed"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_delete(

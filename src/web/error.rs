@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::i18n::Lang;
 use crate::domain::listing::ParamError;
+use crate::domain::validation::Refusal;
 
 /// What went wrong, independent of how it is shown.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,11 @@ pub enum AppError {
     /// Form or body fields failed validation (messages come from `web::validation`).
     #[error("invalid input")]
     Invalid(Vec<crate::domain::validation::FieldError>),
+    /// Fields that each have the shape the OpenAPI document gives, refused by a rule that ties them to another
+    /// field (an idea sent with `submit: true` must be complete; a similarity check needs a title or a summary):
+    /// `422`, rendered like [`AppError::Invalid`].
+    #[error("unprocessable input")]
+    Unprocessable(Vec<crate::domain::validation::FieldError>),
     /// Nobody is signed in, and the route needs someone.
     #[error("not signed in")]
     Unauthenticated,
@@ -130,9 +136,15 @@ impl AppError {
         match self {
             AppError::BadParam(p) => {
                 let field_msg = lang.tf(&format!("error.param.{}", p.code), &[("param", &p.param)]);
+                // A well-formed slug that names nothing is a missing thing, not a malformed request.
+                let (status, code) = if p.names_nothing() {
+                    (StatusCode::NOT_FOUND, "not_found")
+                } else {
+                    (StatusCode::BAD_REQUEST, "bad_parameter")
+                };
                 Described {
-                    status: StatusCode::BAD_REQUEST,
-                    code: "bad_parameter",
+                    status,
+                    code,
                     message: lang.tf(
                         "error.bad_parameter",
                         &[("param", &p.param), ("detail", &field_msg)],
@@ -148,8 +160,12 @@ impl AppError {
             AppError::BadRequest(_) => {
                 simple(StatusCode::BAD_REQUEST, "bad_request", "error.bad_request")
             }
-            AppError::Invalid(problems) => Described {
-                status: StatusCode::BAD_REQUEST,
+            AppError::Invalid(problems) | AppError::Unprocessable(problems) => Described {
+                status: match (self, crate::domain::validation::refusal_of(problems)) {
+                    (AppError::Invalid(_), Refusal::Shape) => StatusCode::BAD_REQUEST,
+                    (_, Refusal::Conflict) => StatusCode::CONFLICT,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                },
                 code: "validation_failed",
                 message: lang.t("error.validation_failed").to_string(),
                 fields: problems
@@ -190,8 +206,9 @@ impl AppError {
                 ),
                 fields: Vec::new(),
             },
+            // The token is well formed but names no link that can still be used.
             AppError::LinkInvalid => simple(
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "link_invalid",
                 "error.link_invalid",
             ),

@@ -198,7 +198,7 @@ pub async fn create(
 /// Edit an idea (its author, while the contest is open and the idea is a draft or submitted); a submitted idea keeps
 /// its previous text as a version.
 #[utoipa::path(patch, path = "/api/v1/ideas/{id}", tag = "ideas", request_body = EditIdeaBody,
-    params(("id" = String, Path, description = "Idea id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = OwnIdeaDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
@@ -226,7 +226,7 @@ pub async fn update(
 }
 
 /// Submit a draft.
-#[utoipa::path(post, path = "/api/v1/ideas/{id}/submit", tag = "ideas", params(("id" = String, Path, description = "Idea id")),
+#[utoipa::path(post, path = "/api/v1/ideas/{id}/submit", tag = "ideas", params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = OwnIdeaDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn submit(
@@ -247,7 +247,7 @@ pub async fn submit(
 }
 
 /// Withdraw a submitted idea before its review starts.
-#[utoipa::path(post, path = "/api/v1/ideas/{id}/withdraw", tag = "ideas", params(("id" = String, Path, description = "Idea id")),
+#[utoipa::path(post, path = "/api/v1/ideas/{id}/withdraw", tag = "ideas", params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = OwnIdeaDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn withdraw(
@@ -307,7 +307,7 @@ pub async fn mine(state: State, who: SignedIn) -> Result<HttpResponse, AppError>
 }
 
 /// One of the person's ideas (author or co-author), drafts included.
-#[utoipa::path(get, path = "/api/v1/me/ideas/{id}", tag = "ideas", params(("id" = String, Path, description = "Idea id")),
+#[utoipa::path(get, path = "/api/v1/me/ideas/{id}", tag = "ideas", params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = OwnIdeaDto), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn mine_one(
     state: State,
@@ -333,7 +333,7 @@ pub struct CoauthorBody {
 
 /// Add a co-author by the email of their account (the author, while the idea is editable; at most four).
 #[utoipa::path(post, path = "/api/v1/ideas/{id}/coauthors", tag = "ideas", request_body = CoauthorBody,
-    params(("id" = String, Path, description = "Idea id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = OwnIdeaDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn add_coauthor(
@@ -355,7 +355,7 @@ pub async fn add_coauthor(
 
 /// Remove a co-author.
 #[utoipa::path(delete, path = "/api/v1/ideas/{id}/coauthors/{user}", tag = "ideas",
-    params(("id" = String, Path, description = "Idea id"), ("user" = String, Path, description = "Co-author's account id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)"), ("user" = String, Path, description = "Co-author's account id")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn remove_coauthor(
     state: State,
@@ -464,13 +464,17 @@ impl SimilarIdeaDto {
         ("title" = Option<String>, Query, description = "Title typed so far, at most 150 characters", max_length = 150),
         ("summary" = Option<String>, Query, description = "Summary typed so far, at most 600 characters", max_length = 600),
         ("contest" = Option<String>, Query, description = "Only ideas of this contest (slug)"),
-        ("exclude" = Option<String>, Query, description = "An idea id never to return (the idea being edited)"),
+        ("exclude" = Option<String>, Query, description = "An idea id never to return (the idea being edited)",
+            pattern = r"^\s*([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?\s*$"),
         ("limit" = Option<u32>, Query, description = "How many ideas, 1–20 (default 5)", minimum = 1, maximum = 20),
     ),
     responses(
         (status = 200, description = "The most alike public ideas, most alike first", body = SimilarPage),
-        (status = 400, description = "`validation_failed` (no text, text too long, unknown contest: `fields` names \
-            it) or `bad_parameter` (`limit`, `exclude`)", body = ErrorBody),
+        (status = 400, description = "`validation_failed` (text too long: `fields` names it) or `bad_parameter` \
+            (`limit`, `exclude`)", body = ErrorBody),
+        (status = 404, description = "No contest has this slug (`not_found` on `contest`)", body = ErrorBody),
+        (status = 422, description = "Neither `title` nor `summary` has text (`validation_failed`, `required` on \
+            `title`)", body = ErrorBody),
     ))]
 pub async fn similar(
     req: HttpRequest,

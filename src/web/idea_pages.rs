@@ -253,7 +253,9 @@ fn intent_of(body: &HashMap<String, String>) -> Intent {
 fn with_problems(form: Form, err: AppError) -> Result<(Form, StatusCode), AppError> {
     let lang = form.lang;
     match err {
-        AppError::Invalid(problems) => Ok((Form { problems, ..form }, StatusCode::BAD_REQUEST)),
+        AppError::Invalid(problems) | AppError::Unprocessable(problems) => {
+            Ok((Form { problems, ..form }, StatusCode::BAD_REQUEST))
+        }
         AppError::Rule(code) => {
             let d = AppError::Rule(code).describe(lang);
             Ok((
@@ -798,7 +800,7 @@ pub async fn add_coauthor(
             &format!("/me/ideas/{id}"),
             &[("notice", "coauthor_added".into())],
         ))),
-        Err(AppError::Invalid(problems)) => {
+        Err(AppError::Invalid(problems) | AppError::Unprocessable(problems)) => {
             let code = problems
                 .first()
                 .map(|p| p.code.clone())

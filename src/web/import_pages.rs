@@ -559,18 +559,35 @@ async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, AppError> {
     Ok(bytes)
 }
 
+/// The body of an import in the OpenAPI document: the CSV file's bytes, not empty (an empty body is `no_file`).
+/// Written by hand: the derive takes no length on a newtype.
+pub struct CsvFile;
+
+impl utoipa::PartialSchema for CsvFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CsvFile {}
+
 /// Import ideas into a contest from a CSV file (an organizer of the contest's unit or above). Send the file as the
 /// body (`text/csv`, UTF-8 with or without BOM, comma, semicolon or tab separated, the first row the headers).
 /// Headers that name a field in Vietnamese or English ("Tên ý tưởng", "Lĩnh vực", "Tóm tắt", "Thực trạng",
 /// "Giải pháp", "Hiệu quả dự kiến", "Họ và tên", "Địa chỉ email", "Dấu thời gian", "Title", "Email", …) are
 /// recognised; map others with `map=Header=field` (repeatable; `field` a code of `ImportProblem.field` or
 /// `ignore`). The import runs before the answer, which is the per-row report. A file that cannot be read or mapped
-/// is refused (400, `validation_failed` with the problem under `file` or `mapping`) and nothing is stored.
+/// is refused (`validation_failed` with the problem under `file` or `mapping`: 400 for an empty body or a `map`
+/// without `=`, 422 for a file whose encoding, CSV structure or columns do not fit) and nothing is stored.
 #[utoipa::path(post, path = "/api/v1/contests/{slug}/imports", tag = "contests",
     params(("slug" = String, Path, description = "Contest slug"),
-        ("map" = Option<Vec<String>>, Query, description = "`Column header=field`, repeatable"),
+        ("map" = Option<Vec<String>>, Query, description = "`Column header=field`, repeatable", pattern = "="),
         ("file_name" = Option<String>, Query, description = "The file's name, for the report")),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content = CsvFile, content_type = "text/csv"),
     responses((status = 201, body = ImportReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]

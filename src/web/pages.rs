@@ -217,7 +217,7 @@ pub async fn home(req: HttpRequest, state: State) -> Result<HttpResponse, AppErr
 
 /// A list request resolved against the database: slugs turned into ids, unknown ones refused by name.
 pub fn resolve_filter(conn: &mut DbConn, q: &ListQuery) -> Result<ideas::ListFilter, AppError> {
-    let unknown = |param| AppError::BadParam(ParamError::new(param, "unknown_value"));
+    let unknown = |param| AppError::BadParam(ParamError::unknown(param));
     let contest_id = match &q.contest {
         None => None,
         Some(s) => Some(

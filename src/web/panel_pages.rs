@@ -101,15 +101,31 @@ pub struct PanelDto {
 pub struct InviteBody {
     /// The address to invite.
     #[serde(default)]
+    #[schema(
+        required = true,
+        min_length = 1,
+        max_length = 254,
+        pattern = r"^[a-zA-Z0-9_%+-]{1,20}(\.[a-zA-Z0-9_%+-]{1,20}){0,2}@[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?){1,3}$"
+    )]
     pub email: String,
     /// At most this many ideas, 1–1000 (default 30).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::whole::optional"
+    )]
+    #[schema(minimum = 1, maximum = 1000)]
     pub cap: Option<i64>,
 }
 
 /// A new cap.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CapBody {
-    /// At most this many ideas, 1–1000; not below the ideas the reviewer already holds.
+    /// At most this many ideas, 1–1000; not below the ideas the reviewer already holds (`409 below_load`).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::whole::optional"
+    )]
+    #[schema(required = true, nullable = false, minimum = 1, maximum = 1000)]
     pub cap: Option<i64>,
 }
 
@@ -215,11 +231,13 @@ pub struct JoinBody {
     /// The `token` of the link in the invitation email.
     #[serde(default)]
     pub token: String,
-    /// The name others see (2–80 characters).
+    /// The name others see (2–80 characters; `JoinInput`'s rule).
     #[serde(default)]
+    #[schema(required = true, min_length = 2, max_length = 80)]
     pub display_name: String,
-    /// At least 10 characters.
+    /// 10–200 characters (`JoinInput`'s rule).
     #[serde(default)]
+    #[schema(required = true, min_length = 10, max_length = 200)]
     pub password: String,
     /// The slug of the person's unit, if any.
     #[serde(default)]
@@ -378,12 +396,15 @@ pub struct ConflictsDto {
 pub struct DeclareBody {
     /// The idea (of this contest).
     #[serde(default)]
+    #[schema(required = true, pattern = r"\S")]
     pub idea_id: String,
     /// `family`, `mentor`, `school` or `other`.
     #[serde(default)]
+    #[schema(required = true, pattern = "^(family|mentor|school|other)$")]
     pub kind: String,
     /// Why (required, at most 2,000 characters; the organizers see it).
     #[serde(default)]
+    #[schema(required = true, max_length = 2000, pattern = r"\S")]
     pub reason: String,
 }
 
@@ -392,9 +413,11 @@ pub struct DeclareBody {
 pub struct RecuseBody {
     /// The conflict behind it: `family`, `mentor`, `school` or `other` (the default).
     #[serde(default)]
+    #[schema(pattern = "^(family|mentor|school|other)?$")]
     pub kind: String,
     /// Why (required, at most 2,000 characters).
     #[serde(default)]
+    #[schema(required = true, max_length = 2000, pattern = r"\S")]
     pub reason: String,
 }
 

@@ -26,15 +26,22 @@ use crate::domain::status::IdeaStatus;
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ResultsQuery {
     /// `calibrated` (default), `raw`, `spread`, `reviews` or `title`.
+    #[param(pattern = r"^\s*(calibrated|raw|spread|reviews|title)?\s*$")]
     pub sort: Option<String>,
     /// `asc` or `desc`; by default the highest first, titles from A.
+    #[param(pattern = r"^\s*(asc|desc)?\s*$")]
     pub dir: Option<String>,
     /// `disagreement` or `uncertain`: only ideas with that flag.
+    #[param(pattern = r"^\s*(disagreement|uncertain)?\s*$")]
     pub flag: Option<String>,
     /// Only ideas in this state (`in_review`, `reviewed`, `shortlisted`, …).
+    #[param(
+        pattern = r"^\s*(draft|submitted|withdrawn|eligible|ineligible|in_review|reviewed|shortlisted|not_selected|selected|in_implementation|implemented|discontinued)?\s*$"
+    )]
     pub status: Option<String>,
     /// The cut-off K, how many ideas are to be chosen (1–1000, default 15): `uncertain` marks the ideas one more
     /// review could move across it.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub cut: Option<String>,
     /// A notice to show after a form (pages only).
     #[param(ignore)]

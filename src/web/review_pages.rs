@@ -42,6 +42,7 @@ fn queue_state(code: Option<&str>) -> Result<IdeaStatus, AppError> {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct QueueQuery {
     /// `submitted` (default: waiting for screening), `eligible` or `ineligible`.
+    #[param(pattern = r"^\s*(submitted|eligible|ineligible)?\s*$")]
     pub status: Option<String>,
     /// A notice to show after a form (pages only).
     #[param(ignore)]
@@ -85,12 +86,15 @@ pub struct QueueDto {
 pub struct ScreenBody {
     /// The ideas (submitted ideas of this contest; at most 500).
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 500)]
     pub ids: Vec<String>,
     /// `eligible` or `ineligible`.
     #[serde(default)]
+    #[schema(required = true, pattern = "^(eligible|ineligible)$")]
     pub decision: String,
-    /// Why (required for `ineligible`; sent to the author).
+    /// Why, at most 2,000 characters (required for `ineligible`; sent to the author).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -381,7 +385,8 @@ pub async fn submit(
 /// `?before=` of the audit log: the last event id of the previous page.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LogQuery {
-    /// The last event id of the previous page.
+    /// The last event id of the previous page (`404 not_found` when this contest has no such event).
+    #[param(format = Uuid)]
     pub before: Option<String>,
 }
 
@@ -1029,12 +1034,15 @@ pub struct DecisionsDto {
 pub struct DecisionBody {
     /// The idea (reviewed, or shortlisted for `selected`).
     #[serde(default)]
+    #[schema(required = true, pattern = r"\S")]
     pub idea_id: String,
     /// `shortlisted`, `selected` or `not_selected`.
     #[serde(default)]
+    #[schema(required = true, pattern = "^(shortlisted|selected|not_selected)$")]
     pub decision: String,
-    /// Why (required; sent to the authors when published).
+    /// Why (required, at most 2,000 characters; sent to the authors when published).
     #[serde(default)]
+    #[schema(required = true, max_length = 2000, pattern = r"\S")]
     pub rationale: String,
 }
 

@@ -175,29 +175,42 @@ pub struct AssignmentDto {
 /// A review to save.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ReviewBody {
-    /// Scores by criterion id (a draft may leave some out).
-    #[serde(default)]
+    /// Scores by criterion id (a draft may leave some out), each within its criterion's range (at most 0–100).
+    #[serde(default, deserialize_with = "crate::domain::validation::whole::map")]
     pub scores: BTreeMap<String, i32>,
     /// Confidence, 1–5.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::whole::optional"
+    )]
+    #[schema(minimum = 1, maximum = 5)]
     pub confidence: Option<i32>,
     /// For the author (at most 5,000 characters).
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub comment_author: String,
     /// For the panel only (at most 5,000 characters).
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub comment_panel: String,
     /// Hand it in (every score and the confidence then required). A submitted review stays submitted.
     #[serde(default)]
     pub submit: bool,
     /// The version last read; a save over a newer one is refused (`409 review_changed`).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::validation::whole::optional"
+    )]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub version: Option<i32>,
 }
 
 /// Why an assignment is declined.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct DeclineBody {
-    /// Optional reason.
+    /// Optional reason, at most 2,000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 

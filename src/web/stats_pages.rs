@@ -494,7 +494,7 @@ fn dto(s: Stats) -> StatsDto {
     params(("contest" = Option<String>, Query, description = "Contest slug; absent or empty for all contests")),
     responses(
         (status = 200, description = "The statistics", body = StatsDto),
-        (status = 400, description = "No contest has this slug (`unknown_value` on `contest`)", body = ErrorBody),
+        (status = 404, description = "No contest has this slug (`not_found` on `contest`)", body = ErrorBody),
     )
 )]
 pub async fn api(

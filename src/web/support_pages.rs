@@ -280,7 +280,7 @@ async fn api_answer(
 
 /// Support for an idea and the caller's own support and vote.
 #[utoipa::path(get, path = "/api/v1/ideas/{id}/support", tag = "ideas",
-    params(("id" = String, Path, description = "Idea id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = SupportDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -308,7 +308,7 @@ async fn api_action(
 
 /// Supports a public idea (a verified account; once: repeating changes nothing).
 #[utoipa::path(put, path = "/api/v1/ideas/{id}/support", tag = "ideas",
-    params(("id" = String, Path, description = "Idea id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = SupportDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -322,7 +322,7 @@ pub async fn api_support(
 
 /// Takes support back.
 #[utoipa::path(delete, path = "/api/v1/ideas/{id}/support", tag = "ideas",
-    params(("id" = String, Path, description = "Idea id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = SupportDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -337,7 +337,7 @@ pub async fn api_unsupport(
 /// Votes for an idea in its contest's open people's-choice round (one vote per account and contest: `409
 /// already_voted` while a vote for another idea stands).
 #[utoipa::path(put, path = "/api/v1/ideas/{id}/vote", tag = "ideas",
-    params(("id" = String, Path, description = "Idea id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = SupportDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -351,7 +351,7 @@ pub async fn api_vote(
 
 /// Takes a vote back while the round is open.
 #[utoipa::path(delete, path = "/api/v1/ideas/{id}/vote", tag = "ideas",
-    params(("id" = String, Path, description = "Idea id")),
+    params(("id" = String, Path, format = Uuid, description = "Idea id (UUID)")),
     responses((status = 200, body = SupportDto), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -515,9 +515,17 @@ pub async fn round_submit(
 pub struct RoundBody {
     /// Opens, Vietnam time `YYYY-MM-DDTHH:MM`.
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?\s*$"
+    )]
     pub opens_at: String,
-    /// Closes, Vietnam time `YYYY-MM-DDTHH:MM`, after the opening.
+    /// Closes, Vietnam time `YYYY-MM-DDTHH:MM`, after the opening (`422 closes_before_opens`).
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^\s*[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?\s*$"
+    )]
     pub closes_at: String,
 }
 

@@ -101,7 +101,7 @@ fn register_verify_and_sign_in_through_the_pages() {
         assert_eq!(code, 200, "{html}");
         assert!(html.contains("Email đã được xác minh"));
         let (code, html) = app.html(&link);
-        assert_eq!(code, 400, "a link works once");
+        assert_eq!(code, 422, "a link works once");
         assert!(html.contains("đã được dùng hoặc đã hết hạn"));
 
         let r = signin_page(
@@ -415,7 +415,7 @@ fn sign_out_everywhere_and_disabled_accounts() {
             .json(&serde_json::json!({"disabled": true}))
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), 400);
+        assert_eq!(r.status().as_u16(), 409);
     });
 }
 
@@ -639,7 +639,7 @@ fn password_reset_links_are_single_use_and_expire() {
             .json(&serde_json::json!({"token": token, "password": "mật khẩu sau khi hết hạn"}))
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), 400);
+        assert_eq!(r.status().as_u16(), 422);
         let body: serde_json::Value = r.json().unwrap();
         assert_eq!(body["error"]["code"], "link_invalid");
     });
@@ -655,7 +655,7 @@ fn verification_links_expire_and_can_be_resent() {
             .execute(&mut app.conn())
             .unwrap();
         let (_, body) = last_mail(app, "hethan@example.org", "verify").unwrap();
-        assert_eq!(app.html(&link_in(&body, "/verify")).0, 400);
+        assert_eq!(app.html(&link_in(&body, "/verify")).0, 422);
         let csrf = api_signin(app, &client, "hethan@example.org", "một câu mật khẩu dài");
         let r = client
             .post(app.url("/api/v1/auth/verify/resend"))

@@ -269,7 +269,7 @@ fn an_organizer_adopts_posts_milestones_and_closes_and_the_public_and_the_author
             &finish,
             Some(&json!({"outcome": "discontinued"})),
         );
-        assert_eq!(code, 400);
+        assert_eq!(code, 422);
         assert_eq!(
             err["error"]["fields"]["reason"][0]["code"],
             "reason_required"

@@ -66,7 +66,7 @@ fn an_organizer_runs_contests_of_their_own_units_only() {
             .json(&body("q10-2027", "quan-10"))
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), 400);
+        assert_eq!(r.status().as_u16(), 422);
         let err: Value = r.json().unwrap();
         assert_eq!(
             err["error"]["fields"]["unit"][0]["code"],

@@ -295,7 +295,7 @@ fn decisions_wait_until_published_together_and_authors_get_the_reviewers_comment
             .execute(&mut app.conn())
             .unwrap();
         let (code, err) = call(app, &org, Some((&publish, &json!({}))), "");
-        assert_eq!(code, 400, "{err}");
+        assert_eq!(code, 409, "{err}");
         assert_eq!(
             err["error"]["fields"]["decisions"][0]["code"],
             "decision_stale"

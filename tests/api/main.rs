@@ -34,5 +34,6 @@ mod search;
 mod sharing;
 mod similar;
 mod stats;
+mod statuses;
 mod submissions;
 mod support;

@@ -119,7 +119,7 @@ fn organizers_screen_ideas_all_or_nothing_and_authors_are_told() {
             QUEUE,
             &json!({"ids": [&a, &draft], "decision": "eligible"}),
         );
-        assert_eq!(code, 400, "{err}");
+        assert_eq!(code, 409, "{err}");
         assert_eq!(err["error"]["fields"]["ids"][0]["code"], "not_screenable");
         assert_eq!(err["error"]["fields"]["ids"][0]["params"]["index"], "1");
         assert_eq!(status_of(app, &a).0, "submitted", "nothing moved");
@@ -176,7 +176,7 @@ fn organizers_screen_ideas_all_or_nothing_and_authors_are_told() {
             QUEUE,
             &json!({"ids": [&a], "decision": "ineligible", "reason": "x"}),
         );
-        assert_eq!(code, 400);
+        assert_eq!(code, 409);
         assert_eq!(err["error"]["fields"]["ids"][0]["code"], "not_screenable");
         let eligible = queue_ids(app, &org, "eligible");
         assert!(eligible.contains(&a) && eligible.contains(&b));
@@ -221,6 +221,16 @@ fn organizers_screen_ideas_all_or_nothing_and_authors_are_told() {
         assert_eq!(
             (code, err["error"]["code"].as_str()),
             (400, Some("bad_parameter"))
+        );
+        // A well-formed id of no event: nothing to page from.
+        let (code, err) = get(
+            app,
+            &org,
+            "/api/v1/contests/sang-tao-tre-2026/audit?before=01a2203a-591f-7683-9886-5432d69a0772",
+        );
+        assert_eq!(
+            (code, err["error"]["code"].as_str()),
+            (404, Some("not_found"))
         );
         let tampered = diesel::update(events::table.filter(events::idea_id.eq(&c)))
             .set(events::reason.eq("sửa lén"))

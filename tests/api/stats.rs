@@ -239,17 +239,14 @@ fn an_unknown_contest_is_refused_by_name() {
         assert_api_error(
             app,
             "/api/v1/stats?contest=khong-co",
-            400,
-            "bad_parameter",
+            404,
+            "not_found",
             Some("contest"),
         );
         let (_, body) = app.json("/api/v1/stats?contest=khong-co");
-        assert_eq!(
-            body["error"]["fields"]["contest"][0]["code"],
-            "unknown_value"
-        );
+        assert_eq!(body["error"]["fields"]["contest"][0]["code"], "not_found");
         let (status, html) = app.html("/stats?contest=khong-co");
-        assert_eq!(status, 400);
+        assert_eq!(status, 404);
         assert!(html.contains("contest"), "{html}");
         // An empty choice in the picker means every contest.
         let (status, body) = app.json("/api/v1/stats?contest=");

@@ -59,7 +59,7 @@ fn draft_submit_edit_and_withdraw_through_the_api() {
             &format!("/api/v1/ideas/{id}/submit"),
             &json!({}),
         );
-        assert_eq!(status, 400, "{err}");
+        assert_eq!(status, 422, "{err}");
         for f in ["summary", "situation", "solution", "impact"] {
             assert_eq!(
                 err["error"]["fields"][f][0]["code"], "required",
@@ -135,7 +135,7 @@ fn draft_submit_edit_and_withdraw_through_the_api() {
             .json(&emptied)
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), 400);
+        assert_eq!(r.status().as_u16(), 422);
 
         // Withdraw: no longer public, and not again.
         let (status, idea) = post(
@@ -234,7 +234,7 @@ fn the_rules_refuse_with_a_code_and_change_nothing() {
         let mut unknown = complete();
         unknown["category"] = json!("khong-co");
         let (status, err) = post(app, &token, "/api/v1/ideas", &unknown);
-        assert_eq!(status, 400);
+        assert_eq!(status, 422);
         assert_eq!(
             err["error"]["fields"]["category"][0]["code"],
             "unknown_category"
@@ -466,7 +466,7 @@ fn coauthors_see_the_idea_and_the_author_can_remove_them() {
             &format!("/api/v1/ideas/{id}/coauthors"),
             &json!({"email": "chua.dang.ky@example.org"}),
         );
-        assert_eq!(status, 400);
+        assert_eq!(status, 422);
         assert_eq!(err["error"]["fields"]["email"][0]["code"], "no_account");
         let (status, err) = post(
             app,

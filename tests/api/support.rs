@@ -184,7 +184,7 @@ fn a_peoples_choice_round_takes_one_vote_per_account_between_its_dates() {
             &round,
             Some(&json!({"opens_at": vn_local(5), "closes_at": vn_local(1)})),
         );
-        assert_eq!(code, 400);
+        assert_eq!(code, 422);
         assert_eq!(
             err["error"]["fields"]["closes_at"][0]["code"],
             "closes_before_opens"

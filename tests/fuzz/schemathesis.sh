@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # API fuzzing: schemathesis (PyPI, in its own virtualenv) against /api/openapi.json with an administrator's token,
-# every operation: no 5xx, every response's status, content type, headers and body as the document says, 405 with
-# Allow for methods an address does not take, nothing that needs a sign-in answered without one. Run by .ci/run.
-#
-# Not yet checked: "a request valid by the schema is accepted" (positive_data_acceptance). The portal refuses many
-# schema-valid bodies on rules the schema does not express (lengths, states, dates); tightening the schema is open.
+# every operation, `--checks all`: no 5xx, every response's status, content type, headers and body as the document
+# says, 405 with Allow for methods an address does not take, nothing that needs a sign-in answered without one,
+# schema-invalid requests refused, and schema-valid requests accepted (positive_data_acceptance). Which non-2xx
+# answers a schema-valid request may still get (404 a name of nothing, 409 state, 422 cross-field or unknown
+# reference, 429 rate limits; never 400) is set, with the reasons, in tests/fuzz/schemathesis.toml. Run by .ci/run.
 # The token's own revocation and sign-out are left out, or the run would lose its credentials half-way.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +14,7 @@ venv=${FUZZ_VENV:-/tmp/sangtao-schemathesis-venv}
 bin=${SANGTAO_BIN:-${CARGO_TARGET_DIR:-target}/debug/sangtao}
 [[ -x $bin ]] || cargo build --locked --quiet
 
+config=$PWD/tests/fuzz/schemathesis.toml
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 server=""
@@ -37,11 +38,11 @@ token=$(curl -fs -b "$work/cookies" -H 'content-type: application/json' -H "X-CS
 
 cd "$work"
 status=0
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/api/openapi.json" \
-    --checks all --exclude-checks positive_data_acceptance \
+"$venv/bin/schemathesis" --config-file "$config" run "http://127.0.0.1:$port/api/openapi.json" \
+    --checks all \
     --exclude-path-regex '^/api/v1/(me/tokens|auth/signout)' \
     --max-examples "${FUZZ_EXAMPLES:-25}" --seed "${FUZZ_SEED:-1}" \
-    -H "Authorization: Bearer $token" || status=$?
+    -H "Authorization: Bearer $token" ${FUZZ_ARGS:-} || status=$?
 if grep -qiE 'panicked|request failed' server.log; then
     echo "fuzz: the server log shows failures:"; grep -iE 'panicked|request failed' server.log | head -20; status=1
 fi
