@@ -21,7 +21,7 @@ pub struct Config {
     pub workers: usize,
     /// Database connections (`SANGTAO_DB_POOL`, default two per core, at least 4).
     pub db_pool_size: u32,
-    /// Memory for SQLite's page caches in all, in MiB (`SANGTAO_DB_CACHE_MB`, default 8; see
+    /// Memory for SQLite's page caches in all, in MiB (`SANGTAO_DB_CACHE_MB`, default 4; see
     /// [`crate::db::set_cache_budget`]). Ignored on PostgreSQL.
     pub db_cache_mb: u64,
     /// How long an anonymous page may be served from memory before it is rendered again even if this process saw no

@@ -147,7 +147,7 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FU
 static CACHE_BUDGET_KIB: AtomicI64 = AtomicI64::new(DEFAULT_CACHE_MB as i64 * 1024);
 
 /// The default of `SANGTAO_DB_CACHE_MB`.
-pub const DEFAULT_CACHE_MB: u64 = 8;
+pub const DEFAULT_CACHE_MB: u64 = 4;
 
 /// Sets the memory SQLite's page caches may use in all, in MiB (`SANGTAO_DB_CACHE_MB`); call before [`connect`] and
 /// before starting the [`writer::Committer`]. Half is the writer's, which keeps the indexes' pages between batches;
