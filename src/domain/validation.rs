@@ -81,6 +81,8 @@ pub const SEMANTIC_CODES: &[&str] = &[
     "category_line",
     "range_empty",
     "level_score",
+    // The document cannot say "no NUL" of every text; PostgreSQL cannot store one (`web::text_guard`).
+    NUL_CHARACTER,
     // An import's mapping is checked against the columns of the file sent with it.
     "unknown_column",
     "unknown_field",

@@ -593,6 +593,13 @@ fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
             }
             // A well-formed slug or id that names nothing, in the path or a filter.
             add("404", "Nothing has this slug or id (`not_found`)");
+            // A NUL character in any text, the query's included: well formed by this document, which cannot forbid
+            // it in every string, and refused everywhere (`web::text_guard`).
+            add(
+                "422",
+                "The request has the right shape but cannot be applied: a text holds a NUL character \
+                 (`nul_character`), or the body breaks a rule (`validation_failed`; `fields` names why)",
+            );
         }
     }
 }

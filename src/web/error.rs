@@ -139,6 +139,9 @@ impl AppError {
                 // A well-formed slug that names nothing is a missing thing, not a malformed request.
                 let (status, code) = if p.names_nothing() {
                     (StatusCode::NOT_FOUND, "not_found")
+                } else if p.code == crate::domain::validation::NUL_CHARACTER {
+                    // Well formed by the document, which cannot forbid a NUL in every text.
+                    (StatusCode::UNPROCESSABLE_ENTITY, "bad_parameter")
                 } else {
                     (StatusCode::BAD_REQUEST, "bad_parameter")
                 };

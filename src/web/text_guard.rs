@@ -146,8 +146,8 @@ async fn check(req: &mut ServiceRequest) -> Result<(), AppError> {
 }
 
 /// Middleware: refuses a request whose path, query string, or JSON or form body carries a NUL character (a body:
-/// 400 `validation_failed`, each such field under `nul_character`; a query parameter: 400 `bad_parameter`; a
-/// path: 404). The refusal goes to the error mapping
+/// 422 `validation_failed`, each such field under `nul_character`; a query parameter: 422 `bad_parameter`; a
+/// path: 404: the OpenAPI document cannot forbid a NUL in every text, so a request with one is well formed by it). The refusal goes to the error mapping
 /// like any other.
 pub async fn refuse_nul(
     mut req: ServiceRequest,

@@ -15,7 +15,7 @@ const BAD_LIST_QUERIES: &[(&str, &str)] = &[
         "cursor=99999999999999999999.550e8400-e29b-41d4-a716-446655440000",
         "cursor",
     ),
-    ("cursor=%00%FF", "cursor"),
+    ("cursor=%FF%FE", "cursor"),
 ];
 
 /// Well-formed slugs that name nothing: 404 `not_found`, still named.

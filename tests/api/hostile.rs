@@ -1,4 +1,4 @@
-//! Hostile text at the edges: a NUL character (which PostgreSQL cannot store) is refused with a 400 naming the field
+//! Hostile text at the edges: a NUL character (which PostgreSQL cannot store) is refused with a 422 naming the field
 //! wherever it comes in (a JSON body, a form, a query string, a path) and nothing is stored; other hostile text
 //! (markup, SQL, Unicode tricks) is kept exactly as sent, and shown as text.
 
@@ -31,7 +31,8 @@ fn contest(slug: &str, description: &str) -> Value {
 }
 
 fn assert_nul_refused(status: u16, body: &Value, field: &str, what: &str) {
-    assert_eq!(status, 400, "{what}: {body}");
+    // 422: well formed by the document (which cannot forbid a NUL in every text), refused by the rule.
+    assert_eq!(status, 422, "{what}: {body}");
     assert_eq!(body["error"]["code"], "validation_failed", "{what}: {body}");
     assert_eq!(
         body["error"]["fields"][field][0]["code"], "nul_character",
@@ -128,7 +129,7 @@ fn a_nul_character_is_refused_naming_the_field_and_nothing_is_stored() {
             ]))
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), 400);
+        assert_eq!(r.status().as_u16(), 422);
         let page = r.text().unwrap();
         assert!(
             page.contains("ký tự NUL"),
@@ -152,7 +153,7 @@ fn a_nul_character_is_refused_naming_the_field_and_nothing_is_stored() {
             "/api/v1/ideas?q=%C4%91%C3%A8n%00",
             None,
         );
-        assert_eq!(status, 400, "{body}");
+        assert_eq!(status, 422, "{body}");
         assert_eq!(
             body["error"]["code"], "bad_parameter",
             "as every bad parameter: {body}"
@@ -167,7 +168,7 @@ fn a_nul_character_is_refused_naming_the_field_and_nothing_is_stored() {
             .bearer_auth(make_token(app, &admin))
             .send()
             .unwrap();
-        assert_eq!(r.status().as_u16(), 400, "a search of accounts");
+        assert_eq!(r.status().as_u16(), 422, "a search of accounts");
         assert!(r.text().unwrap().contains("ký tự NUL"), "the page says why");
         let r = new_client()
             .get(app.url("/contests/sang-tao-tre-2026%00"))

@@ -582,7 +582,7 @@ test('a NUL character is refused naming the field, never a 5xx', async () => {
       { happened_on: today(), body: nul, progress: 50 }, auth.admin, 'body'],
   ]) {
     const r = await send(`a NUL in the ${label}`, method, path, body, { auth: who, ok: [], field });
-    assert.equal(r.status, 400, `a NUL in the ${label}: ${r.text}`);
+    assert.equal(r.status, 422, `a NUL in the ${label}: ${r.text}`);
     assert.equal(r.json.error.fields[field]?.[0]?.code, 'nul_character', `a NUL in the ${label}: ${r.text}`);
   }
   const health = await fetch(`${BASE}/healthz`);
